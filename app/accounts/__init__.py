@@ -1,0 +1,1 @@
+"""Accounts: members, groups and roles, sessions, login and visit tracking, API tokens."""

@@ -1,0 +1,123 @@
+"""Who is making the request: session cookie or bearer token, resolved once per request."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import security
+from app.accounts import tracking
+from app.accounts.models import ApiToken, Group, GroupMembership, User, UserSession
+from app.config import Settings
+from app.db import SessionDep
+from app.errors import Unauthorized
+from app.web import Viewer, get_now, viewer_of
+
+
+def client_ip(request: Request, settings: Settings) -> str:
+    """The client's address; X-Forwarded-For is believed only when it comes from a trusted proxy."""
+    peer = request.client.host if request.client else "0.0.0.0"
+    networks = [ipaddress.ip_network(item, strict=False) for item in settings.trusted_proxies]
+
+    def trusted(address: str) -> bool:
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        return any(ip in network for network in networks)
+
+    if not networks or not trusted(peer):
+        return peer
+    forwarded = [part.strip() for part in request.headers.get("x-forwarded-for", "").split(",") if part.strip()]
+    for address in reversed(forwarded):
+        if not trusted(address):
+            return address
+    return forwarded[0] if forwarded else peer
+
+
+def client_of(request: Request) -> tracking.Client:
+    """Hashed IP and user agent of the request, for login tracking."""
+    settings = request.app.state.settings
+    return tracking.Client(
+        ip_hash=security.hash_ip(settings, client_ip(request, settings)),
+        user_agent=request.headers.get("user-agent", ""),
+    )
+
+
+def roles_of(session: Session, user_id: int) -> frozenset[str]:
+    """Every role of a member (member itself is implicit)."""
+    names = session.scalars(
+        select(Group.name).join(GroupMembership).where(GroupMembership.user_id == user_id)
+    ).all()
+    return frozenset({"member", *names})
+
+
+def _viewer(session: Session, user: User) -> Viewer:
+    return Viewer(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=roles_of(session, user.id),
+        locale=user.locale,
+    )
+
+
+def load_viewer(request: Request, db: SessionDep) -> Viewer:
+    """Resolve the viewer from a bearer token or the session cookie and record the visit."""
+    now = get_now(request)
+    authorization = request.headers.get("authorization", "")
+    user: User | None = None
+    if authorization.lower().startswith("bearer "):
+        secret = authorization[7:].strip()
+        row = db.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == security.hash_token(secret), ApiToken.revoked_at.is_(None))
+        ).first()
+        if row is None:
+            raise Unauthorized("The API token is invalid or has been revoked.")
+        token, user = row
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            token.last_used_at = now
+    elif "session" in request.scope and (secret := request.session.get("auth")):
+        user = db.scalar(
+            select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(UserSession.token_hash == security.hash_token(secret), UserSession.expires_at > now)
+        )
+        if user is None:
+            request.session.pop("auth", None)
+    if user is None:
+        return viewer_of(request)
+    tracking.touch(db, user.id, user.last_seen_at, now)
+    request.state.viewer = _viewer(db, user)
+    return request.state.viewer
+
+
+def log_in_browser(request: Request, token: str) -> None:
+    """Bind a fresh session token to this browser and rotate its CSRF token."""
+    request.session.clear()
+    request.session["auth"] = token
+
+
+def require_member(request: Request) -> Viewer:
+    """The logged-in viewer, or 401 (the HTML handler turns it into the login page)."""
+    viewer = viewer_of(request)
+    if not viewer.is_authenticated:
+        raise Unauthorized("Please log in to continue.")
+    return viewer
+
+
+MemberDep = Annotated[Viewer, Depends(require_member)]
+
+
+def current_user(db: Session, viewer: Viewer) -> User:
+    """The viewer's account row, for pages that change it."""
+    user = db.get(User, viewer.id)
+    if user is None:
+        raise Unauthorized("Please log in to continue.")
+    return user

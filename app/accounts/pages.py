@@ -1,0 +1,273 @@
+"""HTML pages of the accounts domain: register, verify, log in and out, reset, profile, preferences."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from sqlalchemy import select
+
+from app.accounts import auth, queries, service, tracking
+from app.accounts.models import ApiToken
+from app.db import SessionDep
+from app.errors import NotFound, ValidationFailed
+from app.i18n import N_
+from app.web import LANGUAGES, flash, get_now, redirect, render, viewer_of
+
+router = APIRouter()
+FormStr = Annotated[str, Form()]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths are followed after login (no open redirects)."""
+    if not target:
+        return "/"
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+@router.get("/register")
+def register_form(request: Request):
+    """The registration form."""
+    return render(request, "accounts/register.html", {"values": {}, "errors": {}})
+
+
+@router.post("/register")
+def register(
+    request: Request,
+    db: SessionDep,
+    username: FormStr = "",
+    email: FormStr = "",
+    password: FormStr = "",
+):
+    """Create an account; the answer is the same whether or not the address was known."""
+    settings = request.app.state.settings
+    try:
+        service.register_user(
+            db,
+            settings,
+            username=username,
+            email=email,
+            password=password,
+            now=get_now(request),
+            locale=request.state.language if hasattr(request.state, "language") else None,
+        )
+    except ValidationFailed as error:
+        return render(
+            request,
+            "accounts/register.html",
+            {"values": {"username": username, "email": email}, "errors": error.detail, "message": error.message},
+            status_code=422,
+        )
+    return render(request, "accounts/check_inbox.html", {"email": email.strip()})
+
+
+@router.get("/verify/{token}")
+def verify(request: Request, token: str, db: SessionDep):
+    """Confirm an address and log the member in."""
+    settings = request.app.state.settings
+    now = get_now(request)
+    user = service.verify_email(db, settings, token, now)
+    auth.log_in_browser(request, service.start_session(db, settings, user, now, request.headers.get("user-agent", "")))
+    flash(request, N_("Your e-mail address is confirmed. Welcome!"), "success")
+    return redirect("/")
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/"):
+    """The login form."""
+    return render(request, "accounts/login.html", {"next": _safe_next(next), "values": {}})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    db: SessionDep,
+    identifier: FormStr = "",
+    password: FormStr = "",
+    next: FormStr = "/",
+):
+    """Log in; every attempt is recorded, failures included, and back-offs answer 429."""
+    settings = request.app.state.settings
+    now = get_now(request)
+    result = tracking.authenticate(
+        db, settings, identifier=identifier, password=password, client=auth.client_of(request), now=now
+    )
+    if result.outcome == "success":
+        token = service.start_session(db, settings, result.user, now, request.headers.get("user-agent", ""))
+        auth.log_in_browser(request, token)
+        return redirect(_safe_next(next))
+    if result.outcome == "unverified":
+        service.send_verification(db, settings, result.user, now)
+    request.state.keep_changes = True  # the failed attempt itself must be stored
+    status = {"throttled": 429, "unverified": 403}.get(result.outcome, 400)
+    headers = {"Retry-After": str(result.retry_after)} if result.retry_after else None
+    return render(
+        request,
+        "accounts/login.html",
+        {
+            "next": _safe_next(next),
+            "values": {"identifier": identifier},
+            "message": result.message,
+            "retry_after": result.retry_after,
+        },
+        status_code=status,
+        headers=headers,
+    )
+
+
+@router.post("/logout")
+def logout(request: Request, db: SessionDep):
+    """End this browser's session."""
+    if token := request.session.get("auth"):
+        service.end_session(db, token)
+    request.session.clear()
+    flash(request, N_("You are logged out."), "info")
+    return redirect("/")
+
+
+@router.get("/reset")
+def reset_request_form(request: Request):
+    """Ask for a password-reset link."""
+    return render(request, "accounts/reset_request.html", {})
+
+
+@router.post("/reset")
+def reset_request(request: Request, db: SessionDep, email: FormStr = ""):
+    """Mail a reset link if the address is known; the answer never says whether it is."""
+    service.request_password_reset(db, request.app.state.settings, email, get_now(request))
+    return render(request, "accounts/check_inbox.html", {"email": email.strip(), "reset": True})
+
+
+@router.get("/reset/{token}")
+def reset_form(request: Request, token: str, db: SessionDep):
+    """Choose a new password from a reset link."""
+    service.user_for_reset_token(db, request.app.state.settings, token)
+    return render(request, "accounts/reset.html", {"token": token, "errors": {}})
+
+
+@router.post("/reset/{token}")
+def reset(request: Request, token: str, db: SessionDep, password: FormStr = ""):
+    """Set the new password, end all other sessions and log this browser in."""
+    settings = request.app.state.settings
+    now = get_now(request)
+    user = service.user_for_reset_token(db, settings, token)
+    try:
+        service.set_password(db, settings, user, password, now)
+    except ValidationFailed as error:
+        return render(request, "accounts/reset.html", {"token": token, "errors": error.detail}, status_code=422)
+    auth.log_in_browser(request, service.start_session(db, settings, user, now, request.headers.get("user-agent", "")))
+    flash(request, N_("Your password has been changed."), "success")
+    return redirect("/")
+
+
+@router.get("/u/{username}")
+def profile(request: Request, username: str, db: SessionDep):
+    """A member's public profile."""
+    member = queries.profile(db, username)
+    if member is None:
+        raise NotFound("There is no member with that name.")
+    return render(request, "accounts/profile.html", {"member": member})
+
+
+def _own_account(request: Request, db, username: str):
+    viewer = auth.require_member(request)
+    if viewer.username.lower() != username.lower():
+        raise NotFound("There is no such page.")
+    return auth.current_user(db, viewer)
+
+
+def _preferences_page(request: Request, db, user, *, errors=None, new_token=None, status_code=200, message=None):
+    tokens = db.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
+    ).all()
+    return render(
+        request,
+        "accounts/preferences.html",
+        {
+            "user": user,
+            "tokens": tokens,
+            "errors": errors or {},
+            "new_token": new_token,
+            "message": message,
+            "languages": LANGUAGES,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/u/{username}/preferences")
+def preferences(request: Request, username: str, db: SessionDep):
+    """The member's own settings: profile, language, password and API tokens."""
+    return _preferences_page(request, db, _own_account(request, db, username))
+
+
+@router.post("/u/{username}/preferences")
+def save_preferences(
+    request: Request,
+    username: str,
+    db: SessionDep,
+    display_name: FormStr = "",
+    bio: FormStr = "",
+    locale: FormStr = "",
+):
+    """Save profile fields and the interface language."""
+    user = _own_account(request, db, username)
+    try:
+        service.update_preferences(db, user, display_name=display_name, bio=bio, locale=locale or None)
+    except ValidationFailed as error:
+        return _preferences_page(request, db, user, errors=error.detail, status_code=422, message=error.message)
+    flash(request, N_("Your preferences are saved."), "success")
+    return redirect(f"/u/{user.username}/preferences")
+
+
+@router.post("/u/{username}/password")
+def change_password(
+    request: Request,
+    username: str,
+    db: SessionDep,
+    current_password: FormStr = "",
+    new_password: FormStr = "",
+):
+    """Change the password; every other session of the account ends."""
+    settings = request.app.state.settings
+    now = get_now(request)
+    user = _own_account(request, db, username)
+    try:
+        service.change_password(db, settings, user, current_password, new_password, now)
+    except ValidationFailed as error:
+        detail = error.detail or {}
+        errors = {"new_password": detail["password"]} if "password" in detail else detail
+        return _preferences_page(request, db, user, errors=errors, status_code=422, message=error.message)
+    auth.log_in_browser(request, service.start_session(db, settings, user, now, request.headers.get("user-agent", "")))
+    flash(request, N_("Your password has been changed."), "success")
+    return redirect(f"/u/{user.username}/preferences")
+
+
+@router.post("/u/{username}/tokens")
+def create_token(request: Request, username: str, db: SessionDep, name: FormStr = ""):
+    """Create a personal API token and show it once."""
+    user = _own_account(request, db, username)
+    try:
+        secret = service.create_api_token(db, user, name, get_now(request))
+    except ValidationFailed as error:
+        return _preferences_page(request, db, user, errors={"token_name": error.message}, status_code=422)
+    return _preferences_page(request, db, user, new_token=secret)
+
+
+@router.post("/u/{username}/tokens/{token_id}/revoke")
+def revoke_token(request: Request, username: str, token_id: int, db: SessionDep):
+    """Revoke one of the member's API tokens."""
+    user = _own_account(request, db, username)
+    service.revoke_api_token(db, user, token_id, get_now(request))
+    flash(request, N_("The token was revoked."), "success")
+    return redirect(f"/u/{user.username}/preferences")
+
+
+@router.get("/")
+def home(request: Request):
+    """The front page until the forum provides its topic list."""
+    return render(request, "home.html", {"viewer": viewer_of(request)})

@@ -1,0 +1,76 @@
+"""Settings read from HEARTH_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+def _default_secret() -> str:
+    """Read var/secret_key, creating it once, so a fresh install needs no configuration."""
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+class Settings(BaseSettings):
+    """Every knob of a Hearth install; each field is documented in the README."""
+
+    model_config = SettingsConfigDict(env_prefix="HEARTH_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///./var/hearth.db",
+        description="SQLAlchemy URL; postgresql+psycopg://user@host/db for PostgreSQL.",
+    )
+    secret_key: str = Field(
+        default_factory=_default_secret,
+        description="Signs cookies and tokens. Defaults to a random key kept in var/secret_key.",
+    )
+    site_name: str = Field("Hearth", description="Name shown in the header and e-mails.")
+    base_url: str = Field(
+        "http://127.0.0.1:8000", description="Public URL, used for links in e-mails."
+    )
+    cookie_secure: bool = Field(
+        False, description="Send the session cookie only over HTTPS (set true behind TLS)."
+    )
+    session_days: int = Field(30, description="Days a login session stays valid.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="IPs or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted.",
+    )
+    default_locale: str = Field("en", description="Interface language when nothing else decides.")
+
+    password_min_length: int = Field(10, description="Minimum password length in characters.")
+    password_max_bytes: int = Field(1024, description="Longer passwords are refused unhashed.")
+    argon2_memory_kib: int = Field(19456, description="argon2id memory cost (OWASP: 19 MiB).")
+    argon2_time_cost: int = Field(2, description="argon2id iterations (OWASP: 2).")
+
+    login_ip_per_minute: int = Field(6, description="Failed logins allowed per IP per minute.")
+    login_ip_per_hour: int = Field(30, description="Failed logins allowed per IP per hour.")
+    login_account_failures: int = Field(
+        10, description="Failed logins for one account before a back-off starts."
+    )
+    login_account_window_minutes: int = Field(
+        15, description="Window (minutes) for the per-account login back-off."
+    )
+    reset_token_hours: int = Field(2, description="Hours a password-reset link stays valid.")
+    verify_token_days: int = Field(7, description="Days an e-mail verification link stays valid.")
+
+    mail_from: str = Field("Hearth <noreply@localhost>", description="Sender of outgoing e-mail.")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

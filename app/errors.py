@@ -1,0 +1,137 @@
+"""Error types services raise, and the handlers that turn them into JSON or HTML pages."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.i18n import N_
+
+log = logging.getLogger("hearth")
+
+
+class AppError(Exception):
+    """An error a person can act on: a message, an HTTP status and optional detail."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, detail=None, status_code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+        if status_code is not None:
+            self.status_code = status_code
+
+
+class ValidationFailed(AppError):
+    """Input that breaks a rule; detail maps field names to messages."""
+
+    status_code = 422
+    code = "validation_failed"
+
+
+class Unauthorized(AppError):
+    """No valid credentials were given."""
+
+    status_code = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    """The member may not do this."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    """Nothing there, or nothing this viewer may see."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    """The request clashes with the current state."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class RateLimited(AppError):
+    """Too many attempts; retry_after says how many seconds to wait."""
+
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int, detail=None):
+        super().__init__(message, detail=detail)
+        self.retry_after = max(1, int(retry_after))
+
+
+def wants_json(request: Request) -> bool:
+    """API paths answer in JSON; everything else gets an HTML page."""
+    return request.url.path.startswith("/api/")
+
+
+def error_response(request: Request, status: int, message: str, detail=None, headers=None):
+    """JSON {"error", "detail"} under /api/, the styled error page elsewhere."""
+    if wants_json(request):
+        return JSONResponse(
+            {"error": message, "detail": detail}, status_code=status, headers=headers
+        )
+    from app.web import render  # web imports errors; imported here to keep the core acyclic
+
+    template = f"errors/{status}.html" if status in (403, 404, 429, 500) else "errors/error.html"
+    return render(
+        request,
+        template,
+        {"status": status, "message": message, "detail": detail},
+        status_code=status,
+        headers=headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers: AppError, HTTP errors, validation errors and crashes."""
+
+    @app.exception_handler(AppError)
+    def _app_error(request: Request, exc: AppError):
+        if isinstance(exc, Unauthorized) and not wants_json(request):
+            from urllib.parse import quote
+
+            from starlette.responses import RedirectResponse
+
+            target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+            return RedirectResponse(f"/login?next={target}", status_code=303)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        return error_response(request, exc.status_code, exc.message, exc.detail, headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http_error(request: Request, exc: StarletteHTTPException):
+        messages = {404: N_("Page not found."), 405: N_("Method not allowed."), 401: N_("Please log in.")}
+        message = exc.detail if isinstance(exc.detail, str) and exc.status_code != 404 else None
+        return error_response(
+            request,
+            exc.status_code,
+            message or messages.get(exc.status_code, N_("Request failed.")),
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(request: Request, exc: RequestValidationError):
+        detail = {
+            ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")): err["msg"]
+            for err in exc.errors()
+        }
+        return error_response(request, 422, N_("Some fields are missing or invalid."), detail)
+
+    @app.exception_handler(Exception)
+    def _crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, N_("Something went wrong on our side."))

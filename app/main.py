@@ -1,0 +1,67 @@
+"""Application factory: settings, database, routers, middleware, static files, error handlers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import swagger_ui_bundle
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from app import __version__
+from app.accounts import api as accounts_api
+from app.accounts import pages as accounts_pages
+from app.accounts.auth import load_viewer
+from app.config import Settings, get_settings
+from app.db import make_engine, make_session_factory, utcnow
+from app.errors import install_error_handlers
+from app.web import STATIC_DIR, csrf_protect, security_headers, templates
+
+
+def register_event_handlers() -> None:
+    """Each domain subscribes its handlers to other domains' events here."""
+
+
+def create_app(settings: Settings | None = None, *, clock=utcnow, session_factory=None) -> FastAPI:
+    """Build a Hearth app; tests pass their own settings, clock and session factory."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="Hearth",
+        version=__version__,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        dependencies=[Depends(load_viewer), Depends(csrf_protect)],
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    if session_factory is None:
+        app.state.engine = make_engine(settings.database_url)
+        session_factory = make_session_factory(app.state.engine)
+    app.state.session_factory = session_factory
+
+    app.middleware("http")(security_headers)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="hearth_session",
+        max_age=settings.session_days * 86400,
+        same_site="lax",
+        https_only=settings.cookie_secure,
+    )
+    install_error_handlers(app)
+    # The more specific mount first: Starlette matches mounts in order.
+    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    app.include_router(accounts_api.router)
+    app.include_router(accounts_pages.router)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs(request: Request) -> HTMLResponse:
+        return templates.TemplateResponse(request, "api_docs.html", {})
+
+    register_event_handlers()
+    return app

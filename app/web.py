@@ -1,0 +1,245 @@
+"""Jinja2 environment, page rendering, flash messages, CSRF, security headers and i18n."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from starlette.responses import RedirectResponse, Response
+
+from app.errors import Forbidden
+from app.i18n import template_callables, translate
+from app.security import constant_time_equals
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE_DIR = ROOT / "templates"
+STATIC_DIR = ROOT / "static"
+LOCALE_DIR = Path(__file__).resolve().parent / "locales"
+LANGUAGES = {"en": "English", "de": "Deutsch", "nl": "Nederlands"}
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is looking: a plain snapshot, safe to use after the session closes."""
+
+    id: int | None = None
+    username: str | None = None
+    display_name: str | None = None
+    roles: frozenset[str] = field(default_factory=frozenset)
+    locale: str | None = None
+
+    @property
+    def is_authenticated(self) -> bool:
+        """True for a logged-in member."""
+        return self.id is not None
+
+    @property
+    def is_staff(self) -> bool:
+        """Moderators, managers and admins act as staff."""
+        return bool(self.roles & {"moderator", "manager", "admin"})
+
+    @property
+    def is_admin(self) -> bool:
+        """Admins may do everything."""
+        return "admin" in self.roles
+
+
+ANONYMOUS = Viewer()
+
+
+def viewer_of(request: Request) -> Viewer:
+    """The viewer set by authentication, or the anonymous viewer."""
+    return getattr(request.state, "viewer", ANONYMOUS)
+
+
+@lru_cache(maxsize=8)
+def translations_for(language: str) -> NullTranslations:
+    """Load a shipped .po catalog, compiled in memory (no build step, no binary files in git)."""
+    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language == "en" or not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def negotiate_language(request: Request, default: str = "en") -> str:
+    """The member's preference, else the best Accept-Language match, else the default."""
+    preferred = viewer_of(request).locale
+    if preferred in LANGUAGES:
+        return preferred
+    header = request.headers.get("accept-language", "")
+    wanted = []
+    for part in header.split(","):
+        tag, _, quality = part.strip().partition(";q=")
+        if not tag:
+            continue
+        try:
+            weight = float(quality) if quality else 1.0
+        except ValueError:
+            weight = 0.0
+        wanted.append((weight, tag.strip().replace("-", "_")))
+    ordered = [tag for _, tag in sorted(wanted, key=lambda pair: -pair[0])]
+    try:
+        match = Locale.negotiate(ordered, list(LANGUAGES), sep="_")
+    except (UnknownLocaleError, ValueError):
+        match = None
+    return str(match.language) if match else default
+
+
+def request_language(request: Request) -> str:
+    """The language of this request (computed once)."""
+    if not hasattr(request.state, "language"):
+        settings = request.app.state.settings
+        request.state.language = negotiate_language(request, settings.default_locale)
+    return request.state.language
+
+
+def gettext_for(request: Request):
+    """The gettext callable for this request's language."""
+    return translations_for(request_language(request)).gettext
+
+
+templates = Jinja2Templates(
+    env=Environment(
+        loader=FileSystemLoader(str(TEMPLATE_DIR)),
+        autoescape=select_autoescape(["html", "htm", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+)
+templates.env.install_null_translations(newstyle=True)  # real ones are passed per request
+
+
+@pass_context
+def _translate_filter(context, value):
+    return translate(translations_for(context["language"]).gettext, value)
+
+
+templates.env.filters["t"] = _translate_filter
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return token
+
+
+async def csrf_protect(request: Request) -> None:
+    """Reject unsafe requests that ride on the session cookie without the session's CSRF token."""
+    if request.method not in UNSAFE_METHODS:
+        return
+    if request.headers.get("authorization", "").lower().startswith("bearer "):
+        return  # token-authenticated API calls carry no ambient credentials
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            sent = form.get("csrf_token")
+    if not expected or not isinstance(sent, str) or not constant_time_equals(sent, expected):
+        raise Forbidden(
+            "This form has expired or did not come from this site. Reload the page and try again."
+        )
+
+
+def flash(request: Request, message: str, category: str = "info") -> None:
+    """Queue a message for the next page this member sees."""
+    request.session.setdefault("flash", [])
+    request.session["flash"] = [*request.session["flash"], [category, message]]
+
+
+def pop_flashes(request: Request) -> list[tuple[str, str]]:
+    """Take the queued messages (shown once)."""
+    if "session" not in request.scope:
+        return []
+    return [tuple(item) for item in request.session.pop("flash", [])]
+
+
+def redirect(url: str, status_code: int = 303) -> RedirectResponse:
+    """Redirect after a POST (303 so the browser follows with GET)."""
+    return RedirectResponse(url, status_code=status_code)
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict | None = None,
+    *,
+    status_code: int = 200,
+    headers: dict | None = None,
+) -> Response:
+    """Render a page; a 4xx/5xx answer rolls back whatever the request had changed."""
+    if status_code >= 400 and not getattr(request.state, "keep_changes", False):
+        request.state.rollback_only = True
+    translations = translations_for(request_language(request))
+    settings = request.app.state.settings
+    page_context = {
+        "viewer": viewer_of(request),
+        "site_name": settings.site_name,
+        "language": request_language(request),
+        "languages": LANGUAGES,
+        "flashes": pop_flashes(request),
+        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        **template_callables(translations),
+        **(context or {}),
+    }
+    return templates.TemplateResponse(
+        request, template, page_context, status_code=status_code, headers=headers
+    )
+
+
+async def security_headers(request: Request, call_next):
+    """Add CSP and friends to every response; authenticated pages are never cached."""
+    response = await call_next(request)
+    path = request.url.path
+    csp = CONTENT_SECURITY_POLICY
+    if path == "/api/docs":
+        csp = csp.replace("img-src 'self' data:", "img-src 'self' data: https:")
+    response.headers.setdefault("Content-Security-Policy", csp)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if viewer_of(request).is_authenticated or "authorization" in request.headers:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def render_email(template: str, context: dict, language: str | None) -> str:
+    """Render a plain-text e-mail template in the recipient's language."""
+    language = language if language in LANGUAGES else "en"
+    translations = translations_for(language)
+    return templates.env.get_template(template).render(
+        **template_callables(translations), language=language, **context
+    )
+
+
+def get_now(request: Request):
+    """The request's clock (tests give the app a fixed one)."""
+    if not hasattr(request.state, "now"):
+        request.state.now = request.app.state.clock()
+    return request.state.now
