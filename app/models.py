@@ -1,16 +1,11 @@
 """Every domain's models in one registry, for Alembic and the tests."""
 
-from app.accounts.models import (  # noqa: F401
-    ApiToken,
-    AuditEntry,
-    Group,
-    GroupMembership,
-    LoginAttempt,
-    User,
-    UserSession,
-    UserVisit,
-)
-from app.db import Base  # noqa: F401
-from app.mail import OutboxEmail  # noqa: F401
+from app.accounts import models as accounts_models  # noqa: F401
+from app.db import Base
+from app.forum import models as forum_models  # noqa: F401
+from app import mail  # noqa: F401
 
 metadata = Base.metadata
+
+# Full-text search indexes are dialect-specific (FTS5 / tsvector) and live outside the ORM.
+SEARCH_TABLE_PREFIX = "post_search"

@@ -70,14 +70,27 @@ def viewer_of(request: Request) -> Viewer:
 
 @lru_cache(maxsize=8)
 def translations_for(language: str) -> NullTranslations:
-    """Load a shipped .po catalog, compiled in memory (no build step, no binary files in git)."""
-    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if language == "en" or not po_path.exists():
+    """Merge a language's shipped .po catalogs (one per domain), compiled in memory.
+
+    No build step and no binary files in git: each domain owns locales/<lang>/LC_MESSAGES/<domain>.po.
+    """
+    folder = LOCALE_DIR / language / "LC_MESSAGES"
+    if language == "en" or not folder.is_dir():
         return NullTranslations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
+    merged = None
+    for po_path in sorted(folder.glob("*.po")):
+        with po_path.open("rb") as handle:
+            catalog = read_po(handle, locale=language)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if message.id and message.string:
+                merged[message.id] = message
+    if merged is None:
+        return NullTranslations()
     buffer = io.BytesIO()
-    write_mo(buffer, catalog)
+    write_mo(buffer, merged)
     buffer.seek(0)
     return Translations(fp=buffer)
 

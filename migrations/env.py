@@ -4,7 +4,7 @@ from alembic import context
 
 from app.config import get_settings
 from app.db import UTCDateTime, make_engine
-from app.models import metadata
+from app.models import SEARCH_TABLE_PREFIX, metadata
 
 config = context.config
 
@@ -22,6 +22,11 @@ def run_migrations() -> None:
     engine.dispose()
 
 
+def include_name(name, type_, parent_names) -> bool:
+    """Leave the dialect-specific search tables (FTS5 shadow tables, tsvector table) alone."""
+    return not (type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIX))
+
+
 def _render_item(type_, obj, autogen_context):
     """Write Hearth's UTC datetime type as the plain SQL type it stores."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
@@ -36,6 +41,7 @@ def _run(connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=_render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

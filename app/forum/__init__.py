@@ -1,0 +1,1 @@
+"""Forum: categories, topics, posts, revisions, accepted answers, search, notifications, moderation."""
