@@ -69,6 +69,12 @@ class Settings(BaseSettings):
 
     mail_from: str = Field("Hearth <noreply@localhost>", description="Sender of outgoing e-mail.")
 
+    new_member_hours: int = Field(24, description="Accounts younger than this many hours get the new-member limits.")
+    new_member_topics_per_day: int = Field(3, description="Topics a new member may start per 24 hours.")
+    new_member_replies_per_day: int = Field(10, description="Replies a new member may write per 24 hours.")
+    post_rate_count: int = Field(5, description="Posts any member may write within post_rate_seconds.")
+    post_rate_seconds: int = Field(60, description="Window (seconds) of the posting rate limit.")
+
 
 @lru_cache
 def get_settings() -> Settings:
