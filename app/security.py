@@ -68,8 +68,9 @@ def password_problem(settings: Settings, password: str, *, user_inputs=()) -> st
 def _is_easily_guessed(password: str, user_inputs: tuple[str, ...]) -> bool:
     from zxcvbn import zxcvbn  # loads its word lists on first use only
 
-    # zxcvbn's cost grows with length; a 1 KiB passphrase is not guessable anyway.
-    result = zxcvbn(password[:128], user_inputs=list(user_inputs))
+    # zxcvbn's cost grows with length (and it refuses more than max_length characters);
+    # a 1 KiB passphrase is not guessable anyway, so only its start is judged.
+    result = zxcvbn(password[:128], user_inputs=list(user_inputs), max_length=128)
     return result["score"] < 2
 
 

@@ -64,3 +64,25 @@ def log_in(client, user: User, password: str = PASSWORD):
     response = post_form(client, "/login", {"identifier": user.username, "password": password}, follow_redirects=False)
     assert response.status_code == 303, response.text
     return response
+
+
+def last_email(session: Session, kind: str, to_address: str):
+    """The newest outbox message of a kind sent to an address, or None."""
+    from sqlalchemy import select
+
+    from app.mail import OutboxEmail
+
+    return session.scalars(
+        select(OutboxEmail)
+        .where(OutboxEmail.kind == kind, OutboxEmail.to_address == to_address)
+        .order_by(OutboxEmail.id.desc())
+    ).first()
+
+
+def link_path(body_text: str, prefix: str) -> str:
+    """The local path of the first link in an e-mail body that starts with prefix (e.g. /verify/)."""
+    import re
+
+    match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S+)", body_text)
+    assert match, f"no {prefix} link in e-mail:\n{body_text}"
+    return match.group(1)

@@ -96,9 +96,10 @@ def authenticate(
     session: Session, settings: Settings, *, identifier: str, password: str, client: Client, now: datetime
 ) -> LoginResult:
     """Check a login and record the attempt; callers keep the attempt row even when it fails."""
-    key_hash = login_key(settings, identifier)
-    wait = throttle_wait(session, settings, key_hash, client.ip_hash, now)
     user = _find_user(session, identifier) if identifier.strip() else None
+    # A known account is counted as one, whether its username or its e-mail was typed.
+    key_hash = login_key(settings, f"account:{user.id}" if user else identifier)
+    wait = throttle_wait(session, settings, key_hash, client.ip_hash, now)
     attempt = LoginAttempt(
         created_at=now,
         user_id=user.id if user else None,
