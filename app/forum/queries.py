@@ -27,3 +27,17 @@ def category_access(session: Session) -> list[CategoryAccess]:
 def visible_category_ids(session: Session, viewer: Viewer) -> set[int]:
     """Categories the viewer may see; every listing, search and feed filters by this set."""
     return visible_ids(viewer, category_access(session))
+
+
+def viewer_for(session: Session, user_id: int) -> Viewer:
+    """A Viewer snapshot of a member (for jobs, the demo generator and tests acting as them)."""
+    from app.accounts.models import GroupMembership, User
+
+    user = session.get(User, user_id)
+    roles = session.scalars(
+        select(Group.name).join(GroupMembership, GroupMembership.group_id == Group.id).where(GroupMembership.user_id == user_id)
+    ).all()
+    return Viewer(
+        id=user.id, username=user.username, display_name=user.display_name,
+        roles=frozenset({"member", *roles}), locale=user.locale,
+    )
