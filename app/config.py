@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     verify_token_days: int = Field(7, description="Days an e-mail verification link stays valid.")
 
     mail_from: str = Field("Hearth <noreply@localhost>", description="Sender of outgoing e-mail.")
+    edit_grace_seconds: int = Field(
+        300, description="Seconds after posting in which an author's edits create no revision."
+    )
 
     new_member_hours: int = Field(24, description="Accounts younger than this many hours get the new-member limits.")
     new_member_topics_per_day: int = Field(3, description="Topics a new member may start per 24 hours.")
