@@ -44,12 +44,15 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on."),
     workers: int = typer.Option(1, min=1, help="Worker processes (use PostgreSQL for more than one)."),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Run migrations before serving."),
+    demo: bool = typer.Option(False, "--demo", help="Load the demo community first if the database is empty."),
 ) -> None:
     """Serve Hearth over HTTP."""
     import uvicorn
 
     if migrate_first:
         migrate_database()
+    if demo:
+        _build_demo(only_if_empty=True)
     console.print(f"Hearth {__version__} on [bold]http://{host}:{port}[/bold]")
     uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=False)
 
@@ -72,6 +75,34 @@ def create_admin(
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
     console.print(f"[green]{outcome} {username}[/green]")
+
+
+def _build_demo(*, only_if_empty: bool, seed: int = 7) -> None:
+    from rich.table import Table
+
+    from app import demo
+
+    ctx = demo.build_into(get_settings(), seed=seed, only_if_empty=only_if_empty)
+    if ctx is None:
+        return
+    table = Table(title="Demo community")
+    table.add_column("what")
+    table.add_column("how many", justify="right")
+    for name, value in ctx.figures.items():
+        table.add_row(name, f"{value:,}")
+    console.print(table)
+    username, password = ctx.admin_login
+    console.print(f"Log in as [bold]{username}[/bold] with password [bold]{password}[/bold] (every demo member uses it).")
+
+
+@cli.command("demo")
+def demo_command(
+    seed: int = typer.Option(7, help="Random seed; the same seed builds the same community."),
+    force: bool = typer.Option(False, help="Add the demo even if the database already has members."),
+) -> None:
+    """Load a realistic demo community (about 300 members, 12 months of activity)."""
+    migrate_database()
+    _build_demo(only_if_empty=not force, seed=seed)
 
 
 @cli.command()

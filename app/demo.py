@@ -1,0 +1,60 @@
+"""The demo community: one deterministic generator to which each domain adds its step."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from rich.progress import Progress
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts import demo as accounts_demo
+from app.accounts.models import User
+from app.config import Settings
+from app.db import make_engine, make_session_factory, utcnow
+from app.demo_context import DemoContext
+
+Step = Callable[[Session, Settings, DemoContext], None]
+
+
+def steps() -> list[tuple[str, Step]]:
+    """The demo's steps in order; later domains append theirs here."""
+    return [
+        ("members", accounts_demo.create_cast),
+        ("log-ins and visits", accounts_demo.record_presence),
+    ]
+
+
+def database_is_empty(session: Session) -> bool:
+    """True when no account exists yet (a fresh install)."""
+    return not session.scalar(select(func.count()).select_from(User))
+
+
+def build(session: Session, settings: Settings, *, seed: int = 7, now: datetime | None = None, progress: bool = False) -> DemoContext:
+    """Run every step in the caller's transaction; the same seed and `now` give the same community."""
+    anchor = now or utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    ctx = DemoContext(seed=seed, now=anchor.astimezone(timezone.utc))
+    started = time.perf_counter()
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("Building the demo community", total=len(steps()))
+        for label, step in steps():
+            bar.update(task, description=f"Demo: {label}")
+            step(session, settings, ctx)
+            session.flush()
+            bar.advance(task)
+    ctx.figures["seconds"] = round(time.perf_counter() - started)
+    return ctx
+
+
+def build_into(settings: Settings, *, seed: int = 7, now: datetime | None = None, only_if_empty: bool = False, progress: bool = True) -> DemoContext | None:
+    """Open the configured database, build the demo there and commit once."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            if only_if_empty and not database_is_empty(session):
+                return None
+            return build(session, settings, seed=seed, now=now, progress=progress)
+    finally:
+        engine.dispose()
