@@ -78,6 +78,34 @@ class Settings(BaseSettings):
     post_rate_count: int = Field(5, description="Posts any member may write within post_rate_seconds.")
     post_rate_seconds: int = Field(60, description="Window (seconds) of the posting rate limit.")
 
+    # karma (issue 4): votes, ledger rules, cap, anti-gaming, badges, levels
+    vote_min_karma_to_downvote: int = Field(50, description="Karma a member needs before they may downvote.")
+    vote_daily_limit: int = Field(100, description="Votes a member may cast or change per 24 hours.")
+    karma_upvote_answer: int = Field(10, description="Karma to the author for an upvote on a reply/answer.")
+    karma_upvote_question: int = Field(5, description="Karma to the author for an upvote on a topic's first post.")
+    karma_downvote_received: int = Field(-2, description="Karma to the author for a downvote on their post.")
+    karma_downvote_cast: int = Field(-1, description="Karma to the voter for downvoting an answer (questions are free).")
+    karma_accepted_answer: int = Field(15, description="Karma to the author of an accepted answer.")
+    karma_accepted_asker: int = Field(2, description="Karma to the asker for accepting someone else's answer.")
+    karma_flag_agreed: int = Field(2, description="Karma to a member whose flag moderators agreed with.")
+    karma_idea_shipped: int = Field(20, description="Karma to the author of an idea that shipped.")
+    karma_daily_vote_cap: int = Field(200, description="Most karma a member can gain from votes per UTC day.")
+    karma_serial_votes: int = Field(10, description="Votes from one member to another's posts that count as serial voting.")
+    karma_serial_hours: int = Field(24, description="Window (hours) in which karma_serial_votes count as serial voting.")
+    karma_fraud_window_days: int = Field(30, description="Days of votes the anti-gaming job examines.")
+    karma_ring_min_edge_votes: int = Field(3, description="Upvotes from one member to another that make a ring edge.")
+    karma_ring_min_share: float = Field(0.6, description="Share of each ring member's votes given and received inside the ring.")
+    karma_ring_max_size: int = Field(5, description="Largest group of accounts treated as a voting ring.")
+    karma_badge_accepted_tiers: list[int] = Field(
+        default_factory=lambda: [1, 10, 50], description="Accepted-answer counts that earn a badge."
+    )
+    karma_badge_visit_streak_days: int = Field(100, description="Consecutive visit days that earn the streak badge.")
+    karma_level_thresholds: list[int] = Field(
+        default_factory=lambda: [0, 50, 200, 1000, 5000],
+        description="Karma at which levels 1..5 (newcomer, member, regular, trusted, pillar) start.",
+    )
+    leaderboard_size: int = Field(50, description="Members shown on a leaderboard.")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -3,6 +3,8 @@
 from app.accounts import models as accounts_models  # noqa: F401
 from app.db import Base
 from app.forum import models as forum_models  # noqa: F401
+from app.forum import votes as forum_votes  # noqa: F401
+from app.karma import models as karma_models  # noqa: F401
 from app import mail  # noqa: F401
 
 metadata = Base.metadata

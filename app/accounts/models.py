@@ -31,6 +31,7 @@ class User(Base):
     is_imported: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
+    karma: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[GroupMembership]] = relationship(
         back_populates="user", lazy="raise", foreign_keys="GroupMembership.user_id"

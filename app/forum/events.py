@@ -64,6 +64,22 @@ class PostDeleted(Event):
 
 
 @dataclass(frozen=True)
+class PostVoted(Event):
+    """A member's vote on a post changed (old_value/new_value are -1, 0 or +1).
+
+    post_kind is 'question' for a topic's first post and 'answer' for a reply.
+    """
+
+    post_id: int
+    voter_id: int
+    author_id: int | None
+    old_value: int
+    new_value: int
+    post_kind: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class AnswerAccepted(Event):
     """A reply was marked as the answer to a question."""
 
