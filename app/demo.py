@@ -15,6 +15,7 @@ from app.accounts.models import User
 from app.config import Settings
 from app.db import make_engine, make_session_factory, utcnow
 from app.demo_context import DemoContext
+from app.forum import demo as forum_demo
 
 Step = Callable[[Session, Settings, DemoContext], None]
 
@@ -24,6 +25,7 @@ def steps() -> list[tuple[str, Step]]:
     return [
         ("members", accounts_demo.create_cast),
         ("log-ins and visits", accounts_demo.record_presence),
+        ("forum", forum_demo.build),
     ]
 
 
@@ -50,6 +52,9 @@ def build(session: Session, settings: Settings, *, seed: int = 7, now: datetime 
 
 def build_into(settings: Settings, *, seed: int = 7, now: datetime | None = None, only_if_empty: bool = False, progress: bool = True) -> DemoContext | None:
     """Open the configured database, build the demo there and commit once."""
+    from app.main import register_event_handlers
+
+    register_event_handlers()  # search, notifications and karma follow the demo's events too
     engine = make_engine(settings.database_url)
     try:
         with make_session_factory(engine)() as session, session.begin():

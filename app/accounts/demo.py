@@ -90,6 +90,8 @@ def create_cast(session: Session, settings: Settings, ctx: DemoContext) -> None:
             session.add(user)
             session.flush()
             roles = STAFF_ROLES[index % len(STAFF_ROLES)] if persona == "staff" else ()
+            if persona == "helper" and index < 5 or persona == "lapsed" and index == 0:
+                roles = ("labs",)  # the first labs group: early, trusted helpers
             for role in roles:
                 service.grant_role(session, user, role, granted_by_id=None, now=joined, reason="demo community")
             ctx.members.append(DemoMember(user.id, username, persona, joined, active_until, roles))

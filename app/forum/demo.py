@@ -1,0 +1,178 @@
+"""Demo step of the forum: categories and a year of questions, answers, follow-ups, accepted
+answers and edits, written through the forum's own services in chronological order."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from app.demo_context import DemoContext, DemoMember
+from app.forum import categories, demo_text, editing, service
+from app.forum.models import Post
+from app.forum.queries import viewer_for
+from app.web import Viewer
+
+CATEGORIES = (
+    ("announcements", "Announcements", "News from the Ember team.", "public", ()),
+    ("getting-started", "Getting started", "New to Ember? Ask anything here.", "public", ()),
+    ("installation", "Installation & wiring", "Wiring diagrams, heating systems and installers.", "public", ()),
+    ("app-and-integrations", "App & integrations", "The Ember app, Home Assistant, Google Home and friends.", "public", ()),
+    ("schedules-and-energy", "Schedules & energy", "Schedules, comfort and saving energy.", "public", ()),
+    ("members-lounge", "Members' lounge", "Off-topic chat for registered members.", "members", ()),
+    ("labs", "Labs", "Beta features and co-creation with the product team.", "groups", ("labs",)),
+    ("staff-room", "Staff room", "Moderators and community managers only.", "groups", ("moderator", "manager")),
+)
+TAG_CATEGORY = {
+    "wiring": "installation", "installation": "installation", "zones": "installation", "heat-pump": "installation",
+    "schedules": "schedules-and-energy", "energy": "schedules-and-energy", "holiday": "schedules-and-energy",
+    "comfort": "schedules-and-energy", "integrations": "app-and-integrations", "app": "app-and-integrations",
+    "geofencing": "app-and-integrations", "accounts": "app-and-integrations",
+}
+
+
+@dataclass(order=True)
+class Action:
+    """One thing a member does at a moment of the demo's year."""
+
+    at: datetime
+    order: int
+    kind: str = field(compare=False)  # topic | reply | accept | edit
+    actor: DemoMember = field(compare=False)
+    data: dict = field(compare=False, default_factory=dict)
+
+
+class Planner:
+    """Plans the year as a list of actions; the same seed gives the same plan."""
+
+    def __init__(self, ctx: DemoContext):
+        self.ctx = ctx
+        self.rng = ctx.rng
+        self.actions: list[Action] = []
+
+    def add(self, at: datetime, action: str, actor: DemoMember, **data) -> int:
+        self.actions.append(Action(at, len(self.actions), action, actor, data))
+        return len(self.actions) - 1
+
+    def pick(self, at: datetime, weights: dict[str, float], exclude: DemoMember | None = None,
+             roles: frozenset[str] | None = None) -> DemoMember | None:
+        pool, pool_weights = [], []
+        for persona, weight in weights.items():
+            for member in self.ctx.active_at(at, persona):
+                if member is not exclude and (roles is None or roles & set(member.roles)):
+                    pool.append(member)
+                    pool_weights.append(weight)
+        return self.rng.choices(pool, pool_weights)[0] if pool else None
+
+    def delay(self, median_hours: float) -> timedelta:
+        return timedelta(minutes=max(4.0, self.rng.lognormvariate(math.log(median_hours * 60), 1.1)))
+
+    def question(self, at: datetime) -> None:
+        asker = self.pick(at, {"asker": 6, "regular": 3, "lurker": 0.6, "ring": 0.5, "helper": 0.3})
+        if asker is None:
+            return
+        title, body, tags = self.rng.choice(demo_text.QUESTIONS)
+        category = TAG_CATEGORY.get(tags[0], "getting-started")
+        topic = self.add(at, "topic", asker, title=demo_text.fill(self.rng, title), body=demo_text.fill(self.rng, body),
+                         tags=tags, topic_kind="question", category=category)
+        if self.rng.random() < 0.12:
+            return  # stays unanswered
+        when = at
+        answers = []
+        for position in range(self.rng.choices([1, 2, 3, 4], [3, 4, 2, 1])[0]):
+            when = when + self.delay(3 if position == 0 else 10)
+            staff = self.rng.random() < 0.12
+            author = self.pick(when, {"staff": 1} if staff else {"helper": 8, "lapsed": 6, "regular": 1.5, "ring": 0.8}, exclude=asker)
+            if author is None or when >= self.ctx.now:
+                continue
+            text = demo_text.STAFF_NOTES if staff else demo_text.ANSWERS
+            answers.append(self.add(when, "reply", author, topic=topic, body=demo_text.fill(self.rng, self.rng.choice(text))))
+            if self.rng.random() < 0.08:
+                self.add(when + timedelta(days=self.rng.randint(1, 3)), "edit", author, post=answers[-1])
+        if answers and self.rng.random() < 0.5:
+            when = when + self.delay(5)
+            self.add(when, "reply", asker, topic=topic, body=demo_text.fill(self.rng, self.rng.choice(demo_text.FOLLOW_UPS)))
+        if answers and self.rng.random() < 0.62:
+            self.add(when + self.delay(2), "accept", asker, topic=topic, post=self.rng.choice(answers))
+
+    def discussion(self, at: datetime, category: str = "getting-started", source=demo_text.DISCUSSIONS,
+                   starters=None, repliers=None, roles: frozenset[str] | None = None) -> None:
+        starter = self.pick(at, starters or {"regular": 4, "helper": 3, "staff": 1}, roles=roles)
+        if starter is None:
+            return
+        title, body, tags = self.rng.choice(source)
+        topic = self.add(at, "topic", starter, title=demo_text.fill(self.rng, title), body=demo_text.fill(self.rng, body),
+                         tags=tags, topic_kind="discussion", category=category)
+        when = at
+        for _ in range(self.rng.randint(3, 12)):
+            when = when + self.delay(8)
+            author = self.pick(when, repliers or {"regular": 4, "helper": 3, "lurker": 1, "asker": 1}, roles=roles)
+            if author is not None and when < self.ctx.now:
+                body = self.rng.choice(demo_text.ANSWERS + demo_text.FOLLOW_UPS)
+                self.add(when, "reply", author, topic=topic, body=demo_text.fill(self.rng, body))
+
+    def plan(self) -> list[Action]:
+        weeks = int((self.ctx.now - self.ctx.start).days // 7)
+        for week in range(weeks):
+            week_start = self.ctx.start + timedelta(weeks=week)
+            for _ in range(self.rng.randint(8, 12) + week // 10):
+                self.question(week_start + timedelta(minutes=self.rng.randint(0, 7 * 24 * 60 - 1)))
+            if self.rng.random() < 0.5:
+                self.discussion(week_start + timedelta(hours=self.rng.randint(0, 160)),
+                                category=self.rng.choice(["getting-started", "members-lounge", "schedules-and-energy"]))
+            if week % 8 == 3:
+                self.discussion(week_start + timedelta(hours=30), "labs", demo_text.LABS_TOPICS,
+                                starters={"staff": 1}, repliers={"helper": 3, "lapsed": 1, "staff": 1},
+                                roles=frozenset({"labs", "admin", "moderator"}))
+        self.discussion(self.ctx.start + timedelta(days=20), "staff-room", demo_text.STAFF_ROOM_TOPICS,
+                        starters={"staff": 1}, repliers={"staff": 1}, roles=frozenset({"admin", "moderator", "manager"}))
+        return sorted(action for action in self.actions if action.at < self.ctx.now)
+
+
+def build(session: Session, settings, ctx: DemoContext) -> None:
+    """Create the categories and play the planned year through the forum services."""
+    admin = next(m for m in ctx.members if "admin" in m.roles)
+    viewers: dict[int, Viewer] = {}
+
+    def viewer(member: DemoMember) -> Viewer:
+        if member.id not in viewers:
+            viewers[member.id] = viewer_for(session, member.id)
+        return viewers[member.id]
+
+    for position, (slug, name, description, visibility, groups) in enumerate(CATEGORIES):
+        category = categories.save_category(
+            session, viewer(admin), slug=slug, name=name, description=description, position=position,
+            visibility=visibility, group_names=groups, now=ctx.start,
+        )
+        ctx.category_ids[slug] = category.id
+
+    topics: dict[int, int] = {}
+    posts: dict[int, int] = {}
+    for index, action in enumerate(Planner(ctx).plan()):
+        who = viewer(action.actor)
+        data = action.data
+        if action.kind == "topic":
+            topic = service.create_topic(
+                session, settings, who, category_id=ctx.category_ids[data["category"]], title=data["title"],
+                body=data["body"], kind=data["topic_kind"], tags=data["tags"], now=action.at,
+            )
+            topics[action.order] = topic.id
+            ctx.topic_ids.append(topic.id)
+        elif action.kind == "reply" and data["topic"] in topics:
+            post = service.create_reply(session, settings, who, topic_id=topics[data["topic"]], body=data["body"], now=action.at)
+            posts[action.order] = post.id
+            ctx.post_ids.append(post.id)
+        elif action.kind == "accept" and data["post"] in posts:
+            service.accept_answer(session, who, topics[data["topic"]], posts[data["post"]], action.at)
+            ctx.count("accepted answers")
+        elif action.kind == "edit" and data["post"] in posts:
+            post_id = posts[data["post"]]
+            old = session.get(Post, post_id).body_source
+            editing.edit_post(session, settings, who, post_id, body=old + "\n\n**Edit:** this also works on firmware 5.0.", now=action.at)
+            ctx.count("edits")
+        if index % 200 == 0:
+            session.flush()
+    ctx.count("topics", len(ctx.topic_ids))
+    ctx.count("replies", len(ctx.post_ids))
