@@ -134,4 +134,8 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     def _crash(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(request, 500, N_("Something went wrong on our side."))
+        from app.web import apply_security_headers  # crashes bypass the header middleware
+
+        return apply_security_headers(
+            request, error_response(request, 500, N_("Something went wrong on our side."))
+        )

@@ -18,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from starlette.responses import RedirectResponse, Response
 
 from app.errors import Forbidden
-from app.i18n import template_callables, translate
+from app.i18n import N_, template_callables, translate
 from app.security import constant_time_equals
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -176,7 +176,7 @@ async def csrf_protect(request: Request) -> None:
             sent = form.get("csrf_token")
     if not expected or not isinstance(sent, str) or not constant_time_equals(sent, expected):
         raise Forbidden(
-            "This form has expired or did not come from this site. Reload the page and try again."
+            N_("This form has expired or did not come from this site. Reload the page and try again.")
         )
 
 
@@ -228,7 +228,11 @@ def render(
 
 async def security_headers(request: Request, call_next):
     """Add CSP and friends to every response; authenticated pages are never cached."""
-    response = await call_next(request)
+    return apply_security_headers(request, await call_next(request))
+
+
+def apply_security_headers(request: Request, response: Response) -> Response:
+    """Set the security headers on one response (also used for 500s, which skip middleware)."""
     path = request.url.path
     csp = CONTENT_SECURITY_POLICY
     if path == "/api/docs":

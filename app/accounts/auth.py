@@ -15,6 +15,7 @@ from app.accounts.models import ApiToken, Group, GroupMembership, User, UserSess
 from app.config import Settings
 from app.db import SessionDep
 from app.errors import Unauthorized
+from app.i18n import N_
 from app.web import Viewer, get_now, viewer_of
 
 
@@ -79,7 +80,7 @@ def load_viewer(request: Request, db: SessionDep) -> Viewer:
             .where(ApiToken.token_hash == security.hash_token(secret), ApiToken.revoked_at.is_(None))
         ).first()
         if row is None:
-            raise Unauthorized("The API token is invalid or has been revoked.")
+            raise Unauthorized(N_("The API token is invalid or has been revoked."))
         token, user = row
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             token.last_used_at = now
@@ -108,7 +109,7 @@ def require_member(request: Request) -> Viewer:
     """The logged-in viewer, or 401 (the HTML handler turns it into the login page)."""
     viewer = viewer_of(request)
     if not viewer.is_authenticated:
-        raise Unauthorized("Please log in to continue.")
+        raise Unauthorized(N_("Please log in to continue."))
     return viewer
 
 
@@ -119,5 +120,5 @@ def current_user(db: Session, viewer: Viewer) -> User:
     """The viewer's account row, for pages that change it."""
     user = db.get(User, viewer.id)
     if user is None:
-        raise Unauthorized("Please log in to continue.")
+        raise Unauthorized(N_("Please log in to continue."))
     return user

@@ -8,8 +8,13 @@ from sqlalchemy import Boolean, Date, ForeignKey, Index, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import Base
+from app.i18n import N_
 
-ROLES = ("member", "helper", "moderator", "ambassador", "labs", "product", "manager", "admin")
+# Marked for translation: profiles show role names in the reader's language.
+ROLES = (
+    N_("member"), N_("helper"), N_("moderator"), N_("ambassador"),
+    N_("labs"), N_("product"), N_("manager"), N_("admin"),
+)
 STAFF_ROLES = frozenset({"moderator", "manager", "admin"})
 
 

@@ -13,7 +13,7 @@ from app.accounts.models import ApiToken
 from app.db import SessionDep
 from app.errors import NotFound, ValidationFailed
 from app.i18n import N_
-from app.web import LANGUAGES, flash, get_now, redirect, render, viewer_of
+from app.web import LANGUAGES, flash, get_now, redirect, render, request_language, viewer_of
 
 router = APIRouter()
 FormStr = Annotated[str, Form()]
@@ -53,7 +53,8 @@ def register(
             email=email,
             password=password,
             now=get_now(request),
-            locale=request.state.language if hasattr(request.state, "language") else None,
+            # The browser's language becomes the account's, so e-mails sent later read right.
+            locale=request_language(request) if request.headers.get("accept-language") else None,
         )
     except ValidationFailed as error:
         return render(
@@ -169,14 +170,14 @@ def profile(request: Request, username: str, db: SessionDep):
     """A member's public profile."""
     member = queries.profile(db, username)
     if member is None:
-        raise NotFound("There is no member with that name.")
+        raise NotFound(N_("There is no member with that name."))
     return render(request, "accounts/profile.html", {"member": member})
 
 
 def _own_account(request: Request, db, username: str):
     viewer = auth.require_member(request)
     if viewer.username.lower() != username.lower():
-        raise NotFound("There is no such page.")
+        raise NotFound(N_("There is no such page."))
     return auth.current_user(db, viewer)
 
 

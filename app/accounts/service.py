@@ -24,7 +24,7 @@ from app.accounts.models import (
 from app.config import Settings
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.events import publish
-from app.i18n import N_
+from app.i18n import N_, Msg
 from app.mail import queue_email
 from app.web import render_email
 
@@ -43,7 +43,7 @@ def normalize_email(address: str) -> str:
         return validate_email(address.strip(), check_deliverability=False).normalized
     except EmailNotValidError as error:
         raise ValidationFailed(
-            "Please check the e-mail address.", detail={"email": N_("This does not look like a valid e-mail address.")}
+            N_("Please check the e-mail address."), detail={"email": N_("This does not look like a valid e-mail address.")}
         ) from None
 
 
@@ -83,7 +83,7 @@ def register_user(
     if problem := security.password_problem(settings, password, user_inputs=(username, email)):
         errors["password"] = problem
     if errors:
-        raise ValidationFailed("Please correct the marked fields.", detail=errors)
+        raise ValidationFailed(N_("Please correct the marked fields."), detail=errors)
 
     existing = session.scalar(select(User).where(User.email_key == address.lower()))
     if existing is not None:
@@ -117,7 +117,7 @@ def verify_email(session: Session, settings: Settings, token: str, now: datetime
     payload = security.unsign(settings, "verify", token, settings.verify_token_days * 86400)
     user = session.get(User, payload["uid"]) if isinstance(payload, dict) else None
     if user is None or user.email_key != payload.get("email"):
-        raise ValidationFailed("This confirmation link is invalid or has expired.")
+        raise ValidationFailed(N_("This confirmation link is invalid or has expired."))
     if user.email_verified_at is None:
         user.email_verified_at = now
     return user
@@ -176,7 +176,7 @@ def user_for_reset_token(session: Session, settings: Settings, token: str) -> Us
     payload = security.unsign(settings, "reset", token, settings.reset_token_hours * 3600)
     user = session.get(User, payload["uid"]) if isinstance(payload, dict) else None
     if user is None or payload.get("fp") != _password_fingerprint(user):
-        raise ValidationFailed("This reset link is invalid, expired or already used.")
+        raise ValidationFailed(N_("This reset link is invalid, expired or already used."))
     return user
 
 
@@ -185,7 +185,7 @@ def set_password(session: Session, settings: Settings, user: User, password: str
     if problem := security.password_problem(
         settings, password, user_inputs=(user.username, user.email or "")
     ):
-        raise ValidationFailed("Please choose another password.", detail={"password": problem})
+        raise ValidationFailed(N_("Please choose another password."), detail={"password": problem})
     user.password_hash = security.hash_password(settings, password)
     if user.email_verified_at is None:
         user.email_verified_at = now  # only the owner of the address could have got this far
@@ -199,7 +199,7 @@ def change_password(
     """Change a password after checking the current one."""
     if not security.verify_password(settings, current, user.password_hash):
         raise ValidationFailed(
-            "Please correct the marked fields.", detail={"current_password": N_("This is not your current password.")}
+            N_("Please correct the marked fields."), detail={"current_password": N_("This is not your current password.")}
         )
     set_password(session, settings, user, new, now)
 
@@ -259,7 +259,7 @@ def grant_role(
 ) -> bool:
     """Add a member to a role group; False when they already had it."""
     if role not in ROLES or role == "member":
-        raise ValidationFailed(f"Unknown role {role!r}.")
+        raise ValidationFailed(Msg("Unknown role %(role)s.", role=role))
     group = ensure_groups(session)[role]
     exists = session.scalar(
         select(GroupMembership.id).where(
@@ -285,7 +285,7 @@ def revoke_role(
     """Remove a member from a role group; False when they did not have it."""
     group = ensure_groups(session).get(role)
     if group is None:
-        raise ValidationFailed(f"Unknown role {role!r}.")
+        raise ValidationFailed(Msg("Unknown role %(role)s.", role=role))
     result = session.execute(
         delete(GroupMembership).where(
             GroupMembership.user_id == user.id, GroupMembership.group_id == group.id
@@ -302,7 +302,7 @@ def create_api_token(session: Session, user: User, name: str, now: datetime) -> 
     """Create a personal API token; the secret is returned once and stored only hashed."""
     name = name.strip()
     if not name or len(name) > 80:
-        raise ValidationFailed("Give the token a name of 1–80 characters.", detail={"name": N_("Required.")})
+        raise ValidationFailed(N_("Give the token a name of 1–80 characters."), detail={"name": N_("Required.")})
     secret = "hth_" + security.new_token(30)
     session.add(
         ApiToken(
@@ -321,9 +321,9 @@ def revoke_api_token(session: Session, user: User, token_id: int, now: datetime)
     """Revoke one of the member's own tokens."""
     token = session.get(ApiToken, token_id)
     if token is None or token.user_id != user.id:
-        raise NotFound("No such token.")
+        raise NotFound(N_("No such token."))
     if token.revoked_at is not None:
-        raise Conflict("This token was already revoked.")
+        raise Conflict(N_("This token was already revoked."))
     token.revoked_at = now
 
 
@@ -340,7 +340,7 @@ def update_preferences(session: Session, user: User, *, display_name: str, bio: 
     if locale and locale not in LANGUAGES:
         errors["locale"] = N_("Choose one of the offered languages.")
     if errors:
-        raise ValidationFailed("Please correct the marked fields.", detail=errors)
+        raise ValidationFailed(N_("Please correct the marked fields."), detail=errors)
     user.display_name = display_name
     user.bio = bio
     user.locale = locale or None
