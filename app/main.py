@@ -17,11 +17,14 @@ from app.accounts.auth import load_viewer
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, utcnow
 from app.errors import install_error_handlers
+from app.forum import handlers as forum_handlers
+from app.forum import moderation_pages, notification_pages, search_pages
 from app.web import STATIC_DIR, csrf_protect, security_headers, templates
 
 
 def register_event_handlers() -> None:
     """Each domain subscribes its handlers to other domains' events here."""
+    forum_handlers.register()
 
 
 def create_app(settings: Settings | None = None, *, clock=utcnow, session_factory=None) -> FastAPI:
@@ -36,6 +39,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
         dependencies=[Depends(load_viewer), Depends(csrf_protect)],
     )
     app.state.settings = settings
+    forum_handlers.configure(settings)
     app.state.clock = clock
     if session_factory is None:
         app.state.engine = make_engine(settings.database_url)
@@ -57,6 +61,9 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.include_router(accounts_api.router)
+    for forum_module in (search_pages, notification_pages, moderation_pages):
+        app.include_router(forum_module.api_router)
+        app.include_router(forum_module.router)
     app.include_router(accounts_pages.router)
 
     @app.get("/api/docs", include_in_schema=False)
