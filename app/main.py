@@ -17,6 +17,10 @@ from app.accounts.auth import load_viewer
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, utcnow
 from app.errors import install_error_handlers
+from app.forum import admin_pages as forum_admin_pages
+from app.forum import api as forum_api
+from app.forum import pages as forum_pages
+from app.forum import post_pages as forum_post_pages
 from app.forum import handlers as forum_handlers
 from app.forum import moderation_pages, notification_pages, search_pages
 from app.web import STATIC_DIR, csrf_protect, security_headers, templates
@@ -64,6 +68,9 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     for forum_module in (search_pages, notification_pages, moderation_pages):
         app.include_router(forum_module.api_router)
         app.include_router(forum_module.router)
+    app.include_router(forum_api.router)
+    for forum_router in (forum_pages.router, forum_post_pages.router, forum_admin_pages.router):
+        app.include_router(forum_router)
     app.include_router(accounts_pages.router)
 
     @app.get("/api/docs", include_in_schema=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -67,6 +67,12 @@ def _group_names(db: Session, category: Category) -> tuple[str, ...]:
     )
 
 
+def _established_member(db: Session, category: Category, now: datetime) -> User:
+    """A default author: past the new-member limits, in the category's groups when it has them."""
+    roles = _group_names(db, category) if category.visibility == "groups" else ()
+    return make_user(db, roles=roles, created_at=min(now, START) - timedelta(days=30))
+
+
 def as_viewer(db: Session, user: User) -> Viewer:
     """The Viewer a service sees when this member acts."""
     return viewer_for(db, user.id)
@@ -88,7 +94,7 @@ def make_topic(
     category = category or make_category(db)
     if author is None:
         # A default author may post where the category allows: give them its groups.
-        author = make_user(db, roles=_group_names(db, category) if category.visibility == "groups" else ())
+        author = _established_member(db, category, now)
     return service.create_topic(
         db,
         _settings(),
@@ -113,8 +119,7 @@ def make_reply(
     """A reply in a topic, written through the service (events included)."""
     n = next(_counter)
     if author is None:
-        category = db.get(Category, topic.category_id)
-        author = make_user(db, roles=_group_names(db, category) if category.visibility == "groups" else ())
+        author = _established_member(db, db.get(Category, topic.category_id), now)
     return service.create_reply(
         db,
         _settings(),

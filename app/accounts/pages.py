@@ -266,9 +266,3 @@ def revoke_token(request: Request, username: str, token_id: int, db: SessionDep)
     service.revoke_api_token(db, user, token_id, get_now(request))
     flash(request, N_("The token was revoked."), "success")
     return redirect(f"/u/{user.username}/preferences")
-
-
-@router.get("/")
-def home(request: Request):
-    """The front page until the forum provides its topic list."""
-    return render(request, "home.html", {"viewer": viewer_of(request)})
