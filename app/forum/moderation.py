@@ -121,7 +121,7 @@ def check_can_post(session: Session, settings, user_id: int, now: datetime, kind
                 Topic.author_id == user_id, Topic.created_at > now - day
             )
         ).one()
-        message = "New members can start %(limit)s topics a day. You can start another one after %(when)s."
+        message = N_("New members can start %(limit)s topics a day. You can start another one after %(when)s.")
     else:
         limit = settings.new_member_replies_per_day
         count, oldest = session.execute(
@@ -129,7 +129,7 @@ def check_can_post(session: Session, settings, user_id: int, now: datetime, kind
                 Post.author_id == user_id, Post.post_number > 1, Post.created_at > now - day
             )
         ).one()
-        message = "New members can write %(limit)s replies a day. You can reply again after %(when)s."
+        message = N_("New members can write %(limit)s replies a day. You can reply again after %(when)s.")
     if count >= limit:
         allowed_at = min(oldest + day, new_until)
         raise RateLimited(
