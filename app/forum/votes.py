@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, UniqueConstraint, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import Group, GroupMembership, User
 from app.db import Base, insert_ignore
@@ -214,6 +215,9 @@ def cast_vote(session: Session, settings, *, voter_id: int, post_id: int, value:
                 at=now,
             ),
         )
+        loaded = session.identity_map.get(identity_key(Post, post_id))
+        if loaded is not None:
+            session.expire(loaded, ["score"])  # the UPDATE bypassed the ORM; reload on next access
     score = session.scalar(select(Post.score).where(Post.id == post_id))
     return VoteResult(
         post_id=post_id,
