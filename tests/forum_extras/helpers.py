@@ -19,3 +19,37 @@ def member(db, username: str, *, roles=(), verified=True):
 def labs_setup(db):
     """Make sure the role groups exist (labs categories name them)."""
     accounts.ensure_groups(db)
+
+
+def count_statements(connection):
+    """A context manager that counts the SQL statements run on the test's connection."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        seen = []
+
+        def before(conn, cursor, statement, parameters, context, executemany):
+            seen.append(statement)
+
+        event.listen(connection, "before_cursor_execute", before)
+        try:
+            yield seen
+        finally:
+            event.remove(connection, "before_cursor_execute", before)
+
+    return counting()
+
+
+def outbox(db, address: str, kind: str | None = None):
+    """E-mails queued for an address (optionally of one kind), oldest first."""
+    from sqlalchemy import select
+
+    from app.mail import OutboxEmail
+
+    statement = select(OutboxEmail).where(OutboxEmail.to_address == address).order_by(OutboxEmail.id)
+    if kind:
+        statement = statement.where(OutboxEmail.kind == kind)
+    return list(db.scalars(statement))
