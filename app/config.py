@@ -106,6 +106,19 @@ class Settings(BaseSettings):
     )
     leaderboard_size: int = Field(50, description="Members shown on a leaderboard.")
 
+    # ambassadors (issue 7): signals, scoring, journey stages
+    ambassador_window_days: int = Field(90, description="Recent window (days) of the ambassador signals.")
+    ambassador_horizon_days: int = Field(90, description="Days after each training cutoff whose activity labels it.")
+    ambassador_training_cutoffs: int = Field(4, description="Past cutoffs (one horizon apart) the scoring model learns from.")
+    ambassador_min_positive: int = Field(10, description="Members with a positive label needed before a profile is learned instead of using default weights.")
+    ambassador_concentration_share: float = Field(0.6, description="Share of upvotes from a member's top 3 voters above which the score is lowered.")
+    ambassador_candidates_shown: int = Field(50, description="Candidates listed per role profile.")
+    journey_regular_days: int = Field(8, description="Visit days within journey_regular_window_days that make a member a Regular.")
+    journey_regular_window_days: int = Field(30, description="Window (days) for the Regular stage.")
+    journey_helper_answers: int = Field(3, description="Answers to other members' questions a Helper has written (one of them accepted).")
+    journey_advocate_score: float = Field(75.0, description="Helper or ambassador score an Advocate holds.")
+    journey_advocate_days: int = Field(60, description="Days an Advocate's score has stayed at journey_advocate_score.")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -37,6 +37,8 @@ class User(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime | None]
     karma: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The member asked never to be listed as a candidate for community roles (ambassador scoring).
+    ambassador_opt_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     memberships: Mapped[list[GroupMembership]] = relationship(
         back_populates="user", lazy="raise", foreign_keys="GroupMembership.user_id"

@@ -73,3 +73,95 @@ def role_members(session: Session, role: str) -> set[int]:
     return set(
         session.scalars(select(GroupMembership.user_id).join(Group).where(Group.name == role)).all()
     )
+
+
+# --- aggregates for ambassador signals (all members at once, bounded by `until`) ---
+
+
+@dataclass(frozen=True)
+class MemberBasics:
+    """What scoring needs to know about every account that existed before a moment."""
+
+    id: int
+    username: str
+    created_at: datetime
+    opted_out: bool
+    roles: tuple[str, ...]
+
+
+def members_before(session: Session, until: datetime) -> list[MemberBasics]:
+    """Every account created before `until`, with its roles, in two statements."""
+    roles: dict[int, list[str]] = {}
+    for user_id, name in session.execute(
+        select(GroupMembership.user_id, Group.name).join(Group, Group.id == GroupMembership.group_id).order_by(Group.name)
+    ):
+        roles.setdefault(user_id, []).append(name)
+    rows = session.execute(
+        select(User.id, User.username, User.created_at, User.ambassador_opt_out)
+        .where(User.created_at < until)
+        .order_by(User.id)
+    )
+    return [
+        MemberBasics(row.id, row.username, row.created_at, bool(row.ambassador_opt_out), tuple(roles.get(row.id, ())))
+        for row in rows
+    ]
+
+
+def _day_number(session: Session, column):
+    """Days since an epoch as an integer, in the bound database's dialect (for streak islands)."""
+    from sqlalchemy import Integer, cast, literal_column
+
+    from app.db import is_sqlite
+
+    if is_sqlite(session):
+        return cast(func.julianday(column), Integer)
+    return column - literal_column("DATE '1970-01-01'")
+
+
+def visit_stats(session: Session, since: datetime, until: datetime, short_since: datetime | None = None) -> dict[str, dict[int, float]]:
+    """Per member: days visited in [since, until) and in [short_since, until), days since the last
+    visit, and the longest and current run of consecutive visit days (all before `until`'s day)."""
+    from datetime import timedelta
+
+    from sqlalchemy import case
+
+    today = until.date()
+    short_day = (short_since or since).date()
+    window_rows = session.execute(
+        select(UserVisit.user_id, func.count(), func.sum(case((UserVisit.day >= short_day, 1), else_=0)))
+        .where(UserVisit.day < today)
+        .where(UserVisit.day >= since.date())
+        .group_by(UserVisit.user_id)
+    )
+    result: dict[str, dict[int, float]] = {
+        "days": {}, "short_days": {}, "since_last": {}, "longest_streak": {}, "current_streak": {}
+    }
+    for user_id, days, short_days in window_rows:
+        result["days"][user_id] = days
+        result["short_days"][user_id] = int(short_days or 0)
+    # Gaps and islands: consecutive days share (day number - row number).
+    numbered = select(
+        UserVisit.user_id.label("user_id"),
+        UserVisit.day.label("day"),
+        (_day_number(session, UserVisit.day)
+         - func.row_number().over(partition_by=UserVisit.user_id, order_by=UserVisit.day)).label("island"),
+    ).where(UserVisit.day < today).subquery()
+    islands = (
+        select(numbered.c.user_id, func.count().label("length"), func.max(numbered.c.day).label("last_day"))
+        .group_by(numbered.c.user_id, numbered.c.island)
+        .subquery()
+    )
+    yesterday = today - timedelta(days=1)
+    rows = session.execute(
+        select(
+            islands.c.user_id,
+            func.max(islands.c.length),
+            func.max(case((islands.c.last_day >= yesterday, islands.c.length), else_=0)),
+            func.max(islands.c.last_day),
+        ).group_by(islands.c.user_id)
+    )
+    for user_id, longest, current, last_day in rows:
+        result["longest_streak"][user_id] = longest
+        result["current_streak"][user_id] = current
+        result["since_last"][user_id] = (today - last_day).days if last_day else None
+    return result

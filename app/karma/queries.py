@@ -280,3 +280,23 @@ def karma_gained(session: Session, since: datetime, until: datetime) -> dict[int
         .group_by(KarmaEntry.user_id)
     )
     return {user_id: int(total) for user_id, total in rows}
+
+
+def karma_reversed_by_member(session: Session, until: datetime) -> dict[int, int]:
+    """Karma the anti-gaming job took back from each member (reversal rows tied to a flag) before
+    `until`, as a positive number."""
+    rows = session.execute(
+        select(KarmaEntry.user_id, func.sum(-KarmaEntry.delta))
+        .where(KarmaEntry.reverses_id.is_not(None), KarmaEntry.flag_id.is_not(None), KarmaEntry.delta < 0,
+               KarmaEntry.created_at < until)
+        .group_by(KarmaEntry.user_id)
+    )
+    return {user_id: int(total) for user_id, total in rows}
+
+
+def karma_before(session: Session, until: datetime) -> dict[int, int]:
+    """Each member's karma from ledger rows before `until` (the backtest's karma baseline)."""
+    rows = session.execute(
+        select(KarmaEntry.user_id, func.sum(KarmaEntry.delta)).where(KarmaEntry.created_at < until).group_by(KarmaEntry.user_id)
+    )
+    return {user_id: int(total) for user_id, total in rows}

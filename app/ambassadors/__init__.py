@@ -1,0 +1,1 @@
+"""Ambassador detection: signals, learned scoring per role, explanations, journey stages, backtest."""
