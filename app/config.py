@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     journey_advocate_score: float = Field(75.0, description="Helper or ambassador score an Advocate holds.")
     journey_advocate_days: int = Field(60, description="Days an Advocate's score has stayed at journey_advocate_score.")
 
+    # ideas (issue 5)
+    idea_vote_budget: int = Field(10, description="Active idea votes a member may hold; votes on shipped or declined ideas come back.")
+    idea_trending_days: int = Field(30, description="Days of votes the 'trending' idea order counts.")
+
 
 @lru_cache
 def get_settings() -> Settings:

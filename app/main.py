@@ -23,7 +23,11 @@ from app.forum import pages as forum_pages
 from app.forum import post_pages as forum_post_pages
 from app.forum import handlers as forum_handlers
 from app.forum import moderation_pages, notification_pages, search_pages
+from app.forum import threads as forum_threads
 from app.forum import vote_pages as forum_vote_pages
+from app.ideas import api as ideas_api
+from app.ideas import handlers as ideas_handlers
+from app.ideas import pages as ideas_pages
 from app.karma import api as karma_api
 from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
@@ -33,6 +37,8 @@ from app.web import STATIC_DIR, csrf_protect, security_headers, templates
 def register_event_handlers() -> None:
     """Each domain subscribes its handlers to other domains' events here."""
     forum_handlers.register()
+    forum_threads.register()
+    ideas_handlers.register()
     karma_handlers.register()
 
 
@@ -49,6 +55,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     )
     app.state.settings = settings
     forum_handlers.configure(settings)
+    ideas_handlers.configure(settings)
     karma_handlers.configure(settings)
     app.state.clock = clock
     if session_factory is None:
@@ -77,6 +84,8 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(forum_api.router)
     for forum_router in (forum_pages.router, forum_post_pages.router, forum_admin_pages.router):
         app.include_router(forum_router)
+    app.include_router(ideas_api.router)
+    app.include_router(ideas_pages.router)
     app.include_router(accounts_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):
         app.include_router(karma_router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.events import Event
@@ -125,3 +125,32 @@ class MemberSuspended(Event):
     until: datetime
     reason: str
     at: datetime
+
+
+# Command events: a higher domain (ideas) asks the forum to act without importing its services.
+# The forum's handler (app.forum.threads) appends what it made to `created`.
+
+
+@dataclass(frozen=True)
+class CategoryRequested(Event):
+    """Ask the forum for a category (made once per slug); its id is appended to `created`."""
+
+    slug: str
+    name: str
+    description: str
+    visibility: str
+    group_names: tuple[str, ...]
+    at: datetime
+    created: list = field(default_factory=list, compare=False)
+
+
+@dataclass(frozen=True)
+class ThreadRequested(Event):
+    """Ask the forum to start a discussion topic as `author_id`; its id is appended to `created`."""
+
+    title: str
+    body: str
+    author_id: int
+    category_id: int
+    at: datetime
+    created: list = field(default_factory=list, compare=False)

@@ -43,6 +43,21 @@ def viewer_for(session: Session, user_id: int) -> Viewer:
     )
 
 
+def post_html_by_topic(session: Session, topic_ids) -> dict[int, str]:
+    """The rendered first post of each topic (hidden or deleted first posts are left out), in one statement."""
+    from app.forum.models import Post
+
+    ids = set(topic_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Post.topic_id, Post.body_html).where(
+            Post.topic_id.in_(ids), Post.post_number == 1, Post.hidden_at.is_(None), Post.deleted_at.is_(None)
+        )
+    )
+    return {row.topic_id: row.body_html for row in rows}
+
+
 # --- aggregates for ambassador signals and the backtest (all members at once, bounded by `until`) ---
 
 

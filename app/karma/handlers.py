@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.events import subscribe
 from app.forum.events import AnswerAccepted, AnswerUnaccepted, FlagResolved, PostDeleted, PostVoted
+from app.ideas.events import IdeaShipped
 from app.karma import service
 
 _settings_override = None
@@ -75,6 +76,14 @@ def on_flag_resolved(session: Session, event: FlagResolved) -> None:
         )
 
 
+def on_idea_shipped(session: Session, event: IdeaShipped) -> None:
+    """Credit the author of an idea that shipped (once per idea, however often it ships)."""
+    if event.author_id is not None:
+        service.credit_idea_shipped(
+            session, _settings(), author_id=event.author_id, idea_id=event.idea_id, actor_id=event.by_id, now=event.at
+        )
+
+
 def register(settings=None) -> None:
     """Subscribe karma's handlers to the forum's events."""
     if settings is not None:
@@ -84,3 +93,4 @@ def register(settings=None) -> None:
     subscribe(AnswerUnaccepted, on_answer_unaccepted)
     subscribe(PostDeleted, on_post_deleted)
     subscribe(FlagResolved, on_flag_resolved)
+    subscribe(IdeaShipped, on_idea_shipped)

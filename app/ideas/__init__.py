@@ -1,0 +1,1 @@
+"""Ideas: crowdsourced idea board with votes, statuses, merges and a roadmap."""

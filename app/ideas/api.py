@@ -1,0 +1,127 @@
+"""JSON API of the ideas domain under /api/v1/ideas: the same services as the pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+
+from app.accounts.auth import MemberDep
+from app.db import SessionDep
+from app.errors import NotFound
+from app.i18n import N_
+from app.ideas import queries, service
+from app.ideas.schemas import (
+    AreaRead, AreaRef, BudgetRead, ErrorRead, IdeaCreate, IdeaDetailRead, IdeaList, IdeaRead, MergeRequest, StatusChange,
+    StatusEntryRead, VoteRead,
+)
+from app.web import get_now, viewer_of
+
+router = APIRouter(prefix="/api/v1/ideas", tags=["ideas"])
+ERRORS = {code: {"model": ErrorRead} for code in (401, 403, 404, 409, 422, 429)}
+
+
+def _budget(budget: queries.Budget | None) -> BudgetRead | None:
+    return BudgetRead(total=budget.total, used=budget.used, remaining=budget.remaining) if budget else None
+
+
+def idea_read(card: queries.IdeaCard) -> IdeaRead:
+    """The API shape of an idea card."""
+    return IdeaRead(
+        id=card.id, title=card.title, url=card.url, status=card.status, vote_count=card.vote_count,
+        recent_votes=card.recent_votes, area=AreaRef(id=card.area_id, slug=card.area_slug, name=card.area_name),
+        author=card.author_username, topic_id=card.topic_id, comments=card.reply_count, created_at=card.created_at,
+        status_changed_at=card.status_changed_at, merged_into_id=card.merged_into_id, voted=card.voted,
+    )
+
+
+def _detail(request: Request, db, idea_id: int) -> IdeaDetailRead:
+    settings = request.app.state.settings
+    detail = queries.idea_detail(db, viewer_of(request), idea_id, now=get_now(request), trending_days=settings.idea_trending_days)
+    if detail is None:
+        raise NotFound(N_("This idea does not exist or you may not see it."))
+    return IdeaDetailRead(
+        **idea_read(detail.card).model_dump(),
+        description_html=detail.description_html,
+        history=[
+            StatusEntryRead(old_status=h.old_status, new_status=h.new_status, note=h.note, by=h.by_username, at=h.created_at)
+            for h in detail.history
+        ],
+        merged_from=[ref.id for ref in detail.merged_from],
+        following=detail.following,
+        followers=detail.follower_count,
+    )
+
+
+@router.get("", response_model=IdeaList, responses=ERRORS)
+def list_ideas(
+    request: Request, db: SessionDep, sort: str = "top", status: str | None = None, area: str | None = None, page: int = 1,
+) -> IdeaList:
+    """Ideas the caller may see: sort=top|new|trending, optional status and area slug filters."""
+    viewer = viewer_of(request)
+    settings = request.app.state.settings
+    items, has_next = queries.list_ideas(
+        db, viewer, now=get_now(request), sort=sort, status=status, area_slug=area,
+        trending_days=settings.idea_trending_days, page=page,
+    )
+    return IdeaList(
+        items=[idea_read(card) for card in items], page=max(1, page), has_next=has_next,
+        budget=_budget(queries.budget_of(db, settings, viewer)),
+    )
+
+
+@router.get("/areas", response_model=list[AreaRead], responses=ERRORS)
+def list_areas(request: Request, db: SessionDep) -> list[AreaRead]:
+    """Idea areas the caller may see."""
+    return [AreaRead(**vars(area)) for area in queries.visible_areas(db, viewer_of(request))]
+
+
+@router.post("", response_model=IdeaDetailRead, status_code=201, responses=ERRORS)
+def create_idea(request: Request, body: IdeaCreate, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
+    """Propose an idea; its description opens the idea's forum thread."""
+    idea = service.propose(
+        db, request.app.state.settings, viewer, area_id=body.area_id, title=body.title, description=body.description,
+        now=get_now(request),
+    )
+    return _detail(request, db, idea.id)
+
+
+@router.get("/{idea_id}", response_model=IdeaDetailRead, responses=ERRORS)
+def read_idea(request: Request, idea_id: int, db: SessionDep) -> IdeaDetailRead:
+    """One idea with its description, status history and merges."""
+    return _detail(request, db, idea_id)
+
+
+def _vote_read(request: Request, db, viewer, idea_id: int, changed: bool) -> VoteRead:
+    settings = request.app.state.settings
+    card = queries.idea_card(db, viewer, idea_id, now=get_now(request))
+    return VoteRead(
+        idea_id=idea_id, voted=card.voted, changed=changed, vote_count=card.vote_count,
+        budget=_budget(queries.budget_of(db, settings, viewer)),
+    )
+
+
+@router.post("/{idea_id}/vote", response_model=VoteRead, responses=ERRORS)
+def vote(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep) -> VoteRead:
+    """Vote for an idea (idempotent); 409 when the budget is used up or voting has closed."""
+    changed = service.vote(db, request.app.state.settings, viewer, idea_id, get_now(request))
+    return _vote_read(request, db, viewer, idea_id, changed)
+
+
+@router.delete("/{idea_id}/vote", response_model=VoteRead, responses=ERRORS)
+def unvote(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep) -> VoteRead:
+    """Take a vote back (idempotent); its budget returns."""
+    changed = service.unvote(db, viewer, idea_id, get_now(request))
+    return _vote_read(request, db, viewer, idea_id, changed)
+
+
+@router.post("/{idea_id}/status", response_model=IdeaDetailRead, responses=ERRORS)
+def change_status(request: Request, idea_id: int, body: StatusChange, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
+    """Set the status (product team only), with an optional public note."""
+    service.change_status(db, viewer, idea_id, status=body.status, note=body.note, now=get_now(request))
+    return _detail(request, db, idea_id)
+
+
+@router.post("/{idea_id}/merge", response_model=IdeaDetailRead, responses=ERRORS)
+def merge(request: Request, idea_id: int, body: MergeRequest, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
+    """Merge this idea into `into_id` (product team only); answers with the target idea."""
+    target = service.merge(db, viewer, idea_id, body.into_id, get_now(request))
+    return _detail(request, db, target.id)
