@@ -62,9 +62,12 @@ def edge_problem(source: str, target: str) -> str | None:
     if here.kind == "composition" or there.kind == "package":
         return None
     if here.kind == "unknown":
-        return f"{source} is not core, a domain or a composition module; place it in DESIGN.md §2/§3 first"
+        return (
+            f"{source} is not core, a domain or a composition module; place it in DESIGN.md §3 "
+            "and in CORE or COMPOSITION of tests/test_architecture.py"
+        )
     if there.kind == "unknown":
-        return f"{target} is not core, a domain or a composition module"
+        return f"{target} is not core, a domain or a composition module (see DESIGN.md §3)"
     if there.kind == "composition":
         return f"only main/cli/models/importers may import {target}"
     if here.kind == "core":
