@@ -264,7 +264,7 @@ FEATURES = [s.name for s in SIGNALS if s.kind != PENALTY]
 PENALTIES = [s.name for s in SIGNALS if s.kind == PENALTY]
 
 
-def gather(session: Session, now: datetime, window_days: int = 90) -> Facts:
+def gather(session: Session, now: datetime, window_days: int = 90, short_days: int = 30) -> Facts:
     """Run the aggregate statements for a snapshot at `now` (every one bounded by `< now`)."""
     since = now - timedelta(days=window_days)
     members = accounts_queries.members_before(session, now)
@@ -273,7 +273,7 @@ def gather(session: Session, now: datetime, window_days: int = 90) -> Facts:
         window_days=window_days,
         member_ids=[m.id for m in members],
         created_at={m.id: m.created_at for m in members},
-        visits=accounts_queries.visit_stats(session, since, now, short_since=now - timedelta(days=30)),
+        visits=accounts_queries.visit_stats(session, since, now, short_since=now - timedelta(days=short_days)),
         recent=forum_queries.post_activity_by_member(session, since, now),
         all_time=forum_queries.post_activity_by_member(session, None, now),
         last30=forum_queries.post_activity_by_member(session, now - timedelta(days=30), now),
@@ -310,11 +310,31 @@ class Snapshot:
         return dict(zip(self.names, self.rows[self.member_ids.index(member_id)]))
 
 
-def feature_matrix(session: Session, now: datetime, window_days: int = 90) -> Snapshot:
+def feature_matrix(session: Session, now: datetime, window_days: int = 90, short_days: int = 30) -> Snapshot:
     """All signals for all members who joined before `now`, from one `gather`."""
-    facts = gather(session, now, window_days)
+    facts = gather(session, now, window_days, short_days)
     columns = [s.compute(facts) for s in SIGNALS]
     rows = tuple(
         tuple(round(float(column.get(member, 0) or 0), 4) for column in columns) for member in facts.member_ids
     )
     return Snapshot(now, tuple(facts.member_ids), tuple(s.name for s in SIGNALS), rows, facts)
+
+
+def labels(session: Session, start: datetime, end: datetime) -> dict[str, dict[int, float] | None]:
+    """What each member did in [start, end), per profile: the targets the models learn to foresee.
+
+    helper: helpful answers to others (accepted, or net score >= 1 from votes in the window);
+    moderator: agreed flags plus edits of others' posts; ambassador: distinct members helped;
+    labs: None until the ideas domain offers idea activity (default weights are used).
+    """
+    stewardship = forum_queries.stewardship_by_member(session, start, end)
+    moderator: dict[int, float] = {}
+    for name in ("flags_agreed", "edits_of_others"):
+        for member, count in stewardship[name].items():
+            moderator[member] = moderator.get(member, 0) + count
+    return {
+        "helper": {m: float(v) for m, v in forum_queries.helpful_answers_by_member(session, start, end).items()},
+        "moderator": moderator,
+        "ambassador": forum_queries.post_activity_by_member(session, start, end)["members_helped"],
+        "labs": None,
+    }

@@ -1,0 +1,190 @@
+"""Read-only views of scoring runs for pages, the API and the journey (frozen dataclasses)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts import queries as accounts_queries
+from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """A scoring run as pages show it."""
+
+    id: int
+    as_of: datetime
+    trigger: str
+    model_version: str
+    member_count: int
+    training_rows: int
+    timings: dict
+    quality: dict
+    models: dict
+    windows: dict
+    parameters: dict
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A member's standing in one profile: score, change since the previous run, reasons, flags."""
+
+    user_id: int
+    username: str
+    display_name: str
+    score: float
+    rank: int
+    trend: float | None
+    explanation: list
+    flags: list
+    stage: str
+
+
+def _run_info(run: ScoringRun) -> RunInfo:
+    return RunInfo(
+        run.id, run.as_of, run.trigger, run.model_version, run.member_count, run.training_rows,
+        json.loads(run.timings), json.loads(run.quality), json.loads(run.models), json.loads(run.windows),
+        json.loads(run.parameters),
+    )
+
+
+def latest_run(session: Session, before: datetime | None = None) -> RunInfo | None:
+    """The newest run (optionally the newest as of before a moment)."""
+    query = select(ScoringRun).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
+    if before is not None:
+        query = query.where(ScoringRun.as_of < before)
+    run = session.scalars(query).first()
+    return _run_info(run) if run else None
+
+
+def recent_runs(session: Session, limit: int = 20) -> list[RunInfo]:
+    """The newest runs, newest first."""
+    runs = session.scalars(select(ScoringRun).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(limit))
+    return [_run_info(run) for run in runs]
+
+
+def candidates(session: Session, run: RunInfo, profile: str, limit: int) -> list[Candidate]:
+    """The best-scored members of a profile in a run, with their trend against the previous run."""
+    previous = session.scalar(
+        select(ScoringRun.id).where(ScoringRun.as_of < run.as_of).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
+    )
+    rows = session.execute(
+        select(MemberScore.user_id, MemberScore.score, MemberScore.rank, MemberScore.explanation,
+               MemberSnapshot.flags, MemberSnapshot.stage)
+        .join(MemberSnapshot, (MemberSnapshot.run_id == MemberScore.run_id) & (MemberSnapshot.user_id == MemberScore.user_id))
+        .where(MemberScore.run_id == run.id, MemberScore.profile == profile)
+        .order_by(MemberScore.rank)
+        .limit(limit)
+    ).all()
+    ids = [row.user_id for row in rows]
+    before = {}
+    if previous is not None and ids:
+        before = dict(session.execute(
+            select(MemberScore.user_id, MemberScore.score)
+            .where(MemberScore.run_id == previous, MemberScore.profile == profile, MemberScore.user_id.in_(ids))
+        ).all())
+    people = accounts_queries.members_by_id(session, ids)
+    return [
+        Candidate(
+            row.user_id, people[row.user_id].username, people[row.user_id].display_name, row.score, row.rank,
+            round(row.score - before[row.user_id], 1) if row.user_id in before else None,
+            json.loads(row.explanation), json.loads(row.flags), row.stage,
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    """One run's view of one member: signals, stage, flags and profile scores."""
+
+    run_id: int
+    as_of: datetime
+    stage: str
+    signals: dict
+    flags: list
+    scores: dict
+    explanations: dict
+
+
+def member_history(session: Session, user_id: int, limit: int = 12) -> list[HistoryPoint]:
+    """A member's snapshots across the newest runs, newest first, in two statements."""
+    snapshots = session.execute(
+        select(MemberSnapshot.run_id, ScoringRun.as_of, MemberSnapshot.stage, MemberSnapshot.signals, MemberSnapshot.flags)
+        .join(ScoringRun, ScoringRun.id == MemberSnapshot.run_id)
+        .where(MemberSnapshot.user_id == user_id)
+        .order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc())
+        .limit(limit)
+    ).all()
+    run_ids = [row.run_id for row in snapshots]
+    scores: dict[int, dict] = {}
+    explanations: dict[int, dict] = {}
+    if run_ids:
+        for run_id, profile, value, explanation in session.execute(
+            select(MemberScore.run_id, MemberScore.profile, MemberScore.score, MemberScore.explanation)
+            .where(MemberScore.user_id == user_id, MemberScore.run_id.in_(run_ids))
+        ):
+            scores.setdefault(run_id, {})[profile] = value
+            explanations.setdefault(run_id, {})[profile] = json.loads(explanation)
+    return [
+        HistoryPoint(row.run_id, row.as_of, row.stage, json.loads(row.signals), json.loads(row.flags),
+                     scores.get(row.run_id, {}), explanations.get(row.run_id, {}))
+        for row in snapshots
+    ]
+
+
+def stage_counts(session: Session, run_id: int) -> dict[str, int]:
+    """How many members stand on each stage in a run."""
+    return dict(session.execute(
+        select(MemberSnapshot.stage, func.count()).where(MemberSnapshot.run_id == run_id).group_by(MemberSnapshot.stage)
+    ).all())
+
+
+def stage_moves(session: Session, before_run_id: int, after_run_id: int) -> dict[tuple[str, str], int]:
+    """(stage before, stage after) -> members who moved between two runs (members who stayed are left out)."""
+    earlier = select(MemberSnapshot.user_id, MemberSnapshot.stage).where(MemberSnapshot.run_id == before_run_id).subquery()
+    rows = session.execute(
+        select(earlier.c.stage, MemberSnapshot.stage, func.count())
+        .join(earlier, earlier.c.user_id == MemberSnapshot.user_id)
+        .where(MemberSnapshot.run_id == after_run_id, MemberSnapshot.stage != earlier.c.stage)
+        .group_by(earlier.c.stage, MemberSnapshot.stage)
+    )
+    return {(before, after): count for before, after, count in rows}
+
+
+def stage_of_member(session: Session, user_id: int) -> tuple[str, dict, datetime] | None:
+    """A member's stage and signals in the newest run that placed them."""
+    row = session.execute(
+        select(MemberSnapshot.stage, MemberSnapshot.signals, ScoringRun.as_of)
+        .join(ScoringRun, ScoringRun.id == MemberSnapshot.run_id)
+        .where(MemberSnapshot.user_id == user_id)
+        .order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc())
+        .limit(1)
+    ).first()
+    return (row.stage, json.loads(row.signals), row.as_of) if row else None
+
+
+def sustained_high_scorers(session: Session, now: datetime, days: int, threshold: float) -> set[int]:
+    """Members whose best helper or ambassador score stayed >= threshold in every run of the last
+    `days` days, counted from the newest run at least `days` old (none when there is no such run)."""
+    anchor = session.scalar(
+        select(func.max(ScoringRun.as_of)).where(ScoringRun.as_of <= now - timedelta(days=days))
+    )
+    if anchor is None:
+        return set()
+    run_ids = set(session.scalars(select(ScoringRun.id).where(ScoringRun.as_of >= anchor, ScoringRun.as_of < now)))
+    best = (
+        select(MemberScore.run_id, MemberScore.user_id, func.max(MemberScore.score).label("best"))
+        .where(MemberScore.run_id.in_(run_ids), MemberScore.profile.in_(("helper", "ambassador")))
+        .group_by(MemberScore.run_id, MemberScore.user_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(best.c.user_id).where(best.c.best >= threshold).group_by(best.c.user_id).having(func.count() == len(run_ids))
+    )
+    return {user_id for (user_id,) in rows}

@@ -1,0 +1,140 @@
+"""Per-profile scoring models: the only module that imports scikit-learn and NumPy.
+
+Each profile (helper, moderator, ambassador, labs) is a quantile scaling of every non-penalty
+signal (oriented so that higher is always better) followed by a linear model with NON-NEGATIVE
+coefficients, trained on the community's own history: snapshots at past cutoffs labelled with
+what each member did in the horizon after it. Non-negative weights on monotone features make the
+score monotone: more of a good signal never lowers a score, other things equal. When history is
+too short (fewer than `min_positive` members with a positive label), the documented
+DEFAULT_WEIGHTS are used instead and the run records so. Penalties (vote concentration, reversed
+karma, upheld flags, suspensions) are never learned away: they subtract stated points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.linear_model import LinearRegression
+from sklearn.preprocessing import QuantileTransformer
+
+from app.ambassadors.signals import FEATURES, LOWER_IS_BETTER, SIGNAL_BY_NAME
+
+MODEL_VERSION = "quantile-positive-linear/1"
+RANDOM_STATE = 0
+
+# Used when a profile has too little history to learn from. Read as "how many points of the
+# profile this signal is worth"; they are normalised to sum to 1.
+DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
+    "helper": {
+        "answers": 3, "accepted": 3, "members_helped": 2, "first_responses": 1, "votes_per_post": 1,
+        "accepted_all": 1, "days_visited": 1, "response_hours": 0.5, "trend": 0.5,
+    },
+    "moderator": {
+        "flags_agreed": 3, "edits_of_others": 3, "days_visited": 2, "longest_streak": 1, "tenure_days": 1,
+        "replies": 1, "votes_given": 1, "net_score": 1,
+    },
+    "ambassador": {
+        "members_helped": 3, "answers": 2, "members_voted": 1, "topics": 1, "days_visited": 1,
+        "tenure_days": 1, "accepted_all": 1, "current_streak": 0.5,
+    },
+    "labs": {"topics": 2, "votes_given": 1, "replies": 1, "days_visited": 1, "trend": 1, "members_voted": 1},
+}
+
+
+def _orientation() -> np.ndarray:
+    return np.array([-1.0 if SIGNAL_BY_NAME[name].kind == LOWER_IS_BETTER else 1.0 for name in FEATURES])
+
+
+def feature_array(rows: list[dict[str, float]]) -> np.ndarray:
+    """The model's input: one row per member, one column per non-penalty signal, higher is better."""
+    if not rows:
+        return np.zeros((0, len(FEATURES)))
+    raw = np.array([[row.get(name, 0.0) for name in FEATURES] for row in rows], dtype=float)
+    return raw * _orientation()
+
+
+def as_targets(values: list[float]) -> np.ndarray:
+    """Labels as the array the models learn from."""
+    return np.asarray(values, dtype=float)
+
+
+def _transformer(data: np.ndarray) -> QuantileTransformer:
+    transformer = QuantileTransformer(
+        n_quantiles=max(2, min(200, len(data))), output_distribution="uniform", subsample=100_000,
+        random_state=RANDOM_STATE,
+    )
+    return transformer.fit(data if len(data) else np.zeros((2, len(FEATURES))))
+
+
+@dataclass
+class ProfileModel:
+    """A fitted profile: quantile scaling plus non-negative linear weights."""
+
+    profile: str
+    transformer: QuantileTransformer
+    coef: np.ndarray
+    intercept: float
+    trained: bool
+    training_rows: int = 0
+    positives: int = 0
+    medians: np.ndarray = field(default_factory=lambda: np.zeros(len(FEATURES)))
+
+    def predict(self, features: np.ndarray) -> np.ndarray:
+        """Raw model output (only its order and spread matter)."""
+        if not len(features):
+            return np.zeros(0)
+        return self.intercept + self.transformer.transform(features) @ self.coef
+
+    def contributions(self, features: np.ndarray) -> np.ndarray:
+        """Each signal's push on each member's raw output, against a member at the community median."""
+        if not len(features):
+            return np.zeros((0, len(FEATURES)))
+        scaled = self.transformer.transform(features)
+        return (scaled - np.median(scaled, axis=0)) * self.coef
+
+    def weights(self) -> dict[str, float]:
+        """The readable coefficients by signal name (zero weights left out)."""
+        return {name: round(float(w), 4) for name, w in zip(FEATURES, self.coef) if w > 0}
+
+
+def default_model(profile: str, current: np.ndarray) -> ProfileModel:
+    """The documented default weights, with quantiles taken from today's community."""
+    weights = DEFAULT_WEIGHTS[profile]
+    total = sum(weights.values())
+    coef = np.array([weights.get(name, 0.0) / total for name in FEATURES])
+    return ProfileModel(profile, _transformer(current), coef, 0.0, trained=False)
+
+
+def fit_profile(profile: str, train_x: np.ndarray, train_y: np.ndarray | None, current: np.ndarray, min_positive: int) -> ProfileModel:
+    """Learn a profile from labelled history, or fall back to default weights when it is too short."""
+    positives = int(np.sum(train_y > 0)) if train_y is not None and len(train_y) else 0
+    if train_y is None or positives < min_positive:
+        model = default_model(profile, current)
+        model.training_rows, model.positives = len(train_x), positives
+        return model
+    transformer = _transformer(train_x)
+    regression = LinearRegression(positive=True).fit(transformer.transform(train_x), np.log1p(train_y))
+    if not np.any(regression.coef_ > 0):
+        model = default_model(profile, current)
+        model.training_rows, model.positives = len(train_x), positives
+        return model
+    return ProfileModel(
+        profile, transformer, regression.coef_.astype(float), float(regression.intercept_), trained=True,
+        training_rows=len(train_x), positives=positives,
+    )
+
+
+def to_0_100(raw: np.ndarray) -> np.ndarray:
+    """Scale raw outputs to 0-100 within the community (the best member gets 100)."""
+    if not len(raw):
+        return raw
+    low, high = float(np.min(raw)), float(np.max(raw))
+    if high - low < 1e-12:
+        return np.zeros_like(raw)
+    return (raw - low) / (high - low) * 100.0
+
+
+def median_of(values: list[float]) -> float:
+    """The median of raw signal values (for explanations)."""
+    return float(np.median(values)) if values else 0.0

@@ -1,0 +1,149 @@
+"""From history to scores: snapshots at past cutoffs, per-profile models, scores with penalties and
+explanations. Training for a moment `now` only ever reads data before `now`; the quality check
+trains on cutoffs before the first one and evaluates there, so it never sees its own answers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from app.ambassadors import explain, metrics, scoring
+from app.ambassadors.models import PROFILES
+from app.ambassadors.signals import FEATURES, SIGNALS, Snapshot, feature_matrix, labels
+from app.forum import queries as forum_queries
+
+
+@dataclass
+class History:
+    """One past cutoff: the snapshot then and what members did in the horizon after it."""
+
+    cutoff: datetime
+    snapshot: Snapshot
+    labels: dict[str, dict[int, float] | None]
+
+
+@dataclass
+class Scored:
+    """Scores of every member of a snapshot, per profile, with models, explanations and timings."""
+
+    snapshot: Snapshot
+    models: dict[str, scoring.ProfileModel]
+    scores: dict[str, dict[int, float]]
+    explanations: dict[str, dict[int, list[dict]]]
+    penalties: dict[int, dict[str, int]]
+    medians: dict[str, float]
+    quality: dict[str, dict] = field(default_factory=dict)
+    windows: dict = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def ranking(self, profile: str, members=None) -> list[int]:
+        """Member ids from the best score down (ties by id), optionally only those in `members`."""
+        scores = self.scores[profile]
+        ids = [m for m in scores if members is None or m in members]
+        return sorted(ids, key=lambda m: (-scores[m], m))
+
+
+def _rows(snapshot: Snapshot) -> list[dict[str, float]]:
+    return [dict(zip(snapshot.names, row)) for row in snapshot.rows]
+
+
+def history(session: Session, settings, now: datetime, cutoffs: int) -> list[History]:
+    """Snapshots at now - k*horizon (k = 1..cutoffs) with labels from the horizon after each."""
+    horizon = timedelta(days=settings.ambassador_horizon_days)
+    found = []
+    for k in range(1, cutoffs + 1):
+        cutoff = now - k * horizon
+        snapshot = feature_matrix(session, cutoff, settings.ambassador_window_days, settings.journey_regular_window_days)
+        if not snapshot.member_ids:
+            break
+        found.append(History(cutoff, snapshot, labels(session, cutoff, cutoff + horizon)))
+    return found
+
+
+def fit(profile: str, past: list[History], current_x, min_positive: int) -> scoring.ProfileModel:
+    """Fit one profile on the pooled labelled snapshots (default weights when labels are missing)."""
+    rows, targets = [], []
+    for item in past:
+        target = item.labels[profile]
+        if target is None:
+            return scoring.fit_profile(profile, scoring.feature_array([]), None, current_x, min_positive)
+        rows += _rows(item.snapshot)
+        targets += [target.get(member, 0.0) for member in item.snapshot.member_ids]
+    return scoring.fit_profile(profile, scoring.feature_array(rows), scoring.as_targets(targets), current_x, min_positive)
+
+
+def quality(session: Session, settings, past: list[History], k: int = 25) -> dict[str, dict]:
+    """Backtest each profile at the newest past cutoff, trained only on the cutoffs before it."""
+    if len(past) < 2:
+        return {profile: {"evaluated": False} for profile in PROFILES}
+    newest, older = past[0], past[1:]
+    pool = forum_queries.members_who_posted_before(session, newest.cutoff)
+    features = scoring.feature_array(_rows(newest.snapshot))
+    result = {}
+    for profile in PROFILES:
+        truth = newest.labels[profile]
+        if truth is None:
+            result[profile] = {"evaluated": False}
+            continue
+        model = fit(profile, older, features, settings.ambassador_min_positive)
+        raw = model.predict(features).tolist()
+        order = sorted(
+            (m for m in newest.snapshot.member_ids if m in pool),
+            key=lambda m, by={m: r for m, r in zip(newest.snapshot.member_ids, raw)}: (-by[m], m),
+        )
+        gains = {m: truth.get(m, 0.0) for m in pool}
+        result[profile] = {
+            "evaluated": True,
+            "cutoff": newest.cutoff.isoformat(),
+            "trained": model.trained,
+            f"ndcg@{k}": round(metrics.ndcg_at_k(order, gains, k), 4),
+            f"p@{k}": round(metrics.precision_at_k(order, {m for m, g in gains.items() if g >= 3}, k), 4),
+        }
+    return result
+
+
+def score(session: Session, settings, now: datetime, *, with_quality: bool = True) -> Scored:
+    """Everything a scoring run computes for the moment `now`."""
+    started = time.perf_counter()
+    snapshot = feature_matrix(session, now, settings.ambassador_window_days, settings.journey_regular_window_days)
+    timings = {"signals": time.perf_counter() - started}
+    mark = time.perf_counter()
+    past = history(session, settings, now, settings.ambassador_training_cutoffs)
+    timings["history"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    rows = _rows(snapshot)
+    current_x = scoring.feature_array(rows)
+    models = {profile: fit(profile, past, current_x, settings.ambassador_min_positive) for profile in PROFILES}
+    timings["training"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    medians = {name: scoring.median_of([row[name] for row in rows]) for name in snapshot.names}
+    penalties = {
+        member: explain.penalty_points(row, settings.ambassador_concentration_share)
+        for member, row in zip(snapshot.member_ids, rows)
+    }
+    scores: dict[str, dict[int, float]] = {}
+    explanations: dict[str, dict[int, list[dict]]] = {}
+    for profile, model in models.items():
+        base = scoring.to_0_100(model.predict(current_x)).tolist()
+        pushes = model.contributions(current_x).tolist()
+        scores[profile], explanations[profile] = {}, {}
+        for i, member in enumerate(snapshot.member_ids):
+            points = penalties[member]
+            scores[profile][member] = round(max(0.0, base[i] - sum(points.values())), 2)
+            explanations[profile][member] = explain.reasons(rows[i], medians, dict(zip(FEATURES, pushes[i])), points)
+    timings["scoring"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    checked = quality(session, settings, past) if with_quality else {}
+    timings["quality"] = time.perf_counter() - mark
+    windows = {
+        "as_of": now.isoformat(),
+        "window_days": settings.ambassador_window_days,
+        "horizon_days": settings.ambassador_horizon_days,
+        "training_cutoffs": [item.cutoff.isoformat() for item in past],
+        "signals": [s.name for s in SIGNALS],
+    }
+    return Scored(snapshot, models, scores, explanations, penalties, medians, checked, windows,
+                  {name: round(value, 4) for name, value in timings.items()})
