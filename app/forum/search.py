@@ -265,6 +265,12 @@ def _search_postgresql(session, viewer, query, page, per_page):
         .where(matches, *_visible_filter(session, viewer))
     )
     total = session.scalar(select(func.count()).select_from(base.subquery()))
+    # Rank and cut the page first; ts_headline is costly, so only the page's rows get one.
+    rank = func.ts_rank(index.c.document, tsquery)
+    page_ids = (
+        base.add_columns(rank.label("rank")).order_by(rank.desc(), Post.id.desc())
+        .limit(per_page).offset((page - 1) * per_page).subquery("page_ids")
+    )
     body_text = func.regexp_replace(Post.body_html, "<[^>]+>", " ", "g")
     marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
     rows = session.execute(
@@ -275,14 +281,11 @@ def _search_postgresql(session, viewer, query, page, per_page):
                 "english", body_text, tsquery, f"{marks}, MaxWords=35, MinWords=12, MaxFragments=2"
             ).label("snippet_marked"),
         )
-        .select_from(index)
-        .join(Post, Post.id == index.c.post_id)
+        .select_from(page_ids)
+        .join(Post, Post.id == page_ids.c.id)
         .join(Topic, Topic.id == Post.topic_id)
         .outerjoin(User, User.id == Post.author_id)
-        .where(matches, *_visible_filter(session, viewer))
-        .order_by(func.ts_rank(index.c.document, tsquery).desc(), Post.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+        .order_by(page_ids.c.rank.desc(), Post.id.desc())
     ).all()
     return total or 0, rows
 

@@ -160,3 +160,20 @@ def test_reindex_all_repairs_a_broken_index(forum):
     assert search_posts(db, ANONYMOUS, "kayak").total == 0
     assert search.reindex_all(db) >= 1
     assert search_posts(db, ANONYMOUS, "kayak").total == 1
+
+
+def test_search_page_statements_do_not_grow_with_results(forum, client, connection):
+    from tests.forum_extras.helpers import count_statements
+
+    db = forum
+    topic = make_topic(db, author=member(db, "ann"), title="Glacier hiking", body="Glacier gear list.")
+    log_in(client, member(db, "viewer"))
+    client.get("/search", params={"q": "glacier"})
+    with count_statements(connection) as few:
+        client.get("/search", params={"q": "glacier"})
+    for n in range(15):
+        make_reply(db, topic=topic, author=member(db, f"g{n}"), body=f"Glacier crampons, size {n}.")
+    with count_statements(connection) as many:
+        page = client.get("/search", params={"q": "glacier"})
+    assert page.text.count('class="search-hit') == 16
+    assert len(many) == len(few)
