@@ -85,6 +85,9 @@ def register_user(
     if errors:
         raise ValidationFailed(N_("Please correct the marked fields."), detail=errors)
 
+    # Hash first, even for a known address: otherwise the slow argon2 step would reveal
+    # through timing which addresses are registered.
+    password_hash = security.hash_password(settings, password)
     existing = session.scalar(select(User).where(User.email_key == address.lower()))
     if existing is not None:
         _mail(session, settings, existing, "account_exists", now, login_url=f"{settings.base_url}/login")
@@ -95,7 +98,7 @@ def register_user(
         display_name=username,
         email=address,
         email_key=address.lower(),
-        password_hash=security.hash_password(settings, password),
+        password_hash=password_hash,
         created_at=now,
         locale=locale,
     )
