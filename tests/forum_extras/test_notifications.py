@@ -89,7 +89,8 @@ def test_emails_follow_preferences_and_need_a_verified_address(forum, client):
     assert "Ben" in mail.subject and "Garden pond" in mail.subject
     assert f"/t/{topic.id}/3" in mail.body_text
     page = client.get("/notifications/preferences").text
-    assert 'name="email_reply" value="1" >' in page or 'name="email_reply" value="1">' in page
+    assert re.search(r'name="email_reply"[^>]*checked', page) is None
+    assert re.search(r'name="email_mentioned"[^>]*checked', page)
 
 
 def test_notification_email_is_in_the_members_language(forum):
