@@ -105,6 +105,80 @@ def demo_command(
     _build_demo(only_if_empty=not force, seed=seed)
 
 
+def _as_of(value: str | None):
+    from datetime import datetime, timezone
+
+    from app.db import utcnow
+
+    if not value:
+        return utcnow()
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@cli.command()
+def score(
+    as_of: str = typer.Option(None, "--as-of", help="Score as of this UTC date or time (default: now)."),
+) -> None:
+    """Run ambassador scoring: a new stored run with every member's scores, reasons and stage."""
+    import json
+
+    from rich.progress import Progress
+
+    from app.ambassadors.service import run_scoring
+    from app.db import make_engine, make_session_factory
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with Progress(console=console, transient=True) as bar, make_session_factory(engine)() as session, session.begin():
+            task = bar.add_task("Scoring: signals, history and models", total=2)
+            run = run_scoring(session, settings, _as_of(as_of), trigger="cli", progress=lambda _step: bar.advance(task))
+            bar.update(task, description="Scoring: storing scores", completed=2)
+    finally:
+        engine.dispose()
+    quality = json.loads(run.quality)
+    models = json.loads(run.models)
+    console.print(f"[green]Scoring run {run.id}[/green]: {run.member_count:,} members as of {run.as_of:%Y-%m-%d %H:%M} UTC, "
+                  f"{json.loads(run.timings)['total']:.2f} s")
+    for profile, info in models.items():
+        ndcg = quality.get(profile, {}).get("ndcg@25")
+        how = "learned" if info["trained"] else "default weights"
+        console.print(f"  {profile:<11} {how:<16} backtest NDCG@25: {ndcg if ndcg is not None else 'n/a'}")
+
+
+@cli.command()
+def backtest(
+    cutoff: str = typer.Option(..., "--cutoff", help="Score as of this date (YYYY-MM-DD)."),
+    horizon: int = typer.Option(..., "--horizon", min=1, help="Days after the cutoff that decide who really helped."),
+    output: str = typer.Option("table", "--format", help="table or csv."),
+) -> None:
+    """Backtest the scoring against baselines: precision@k and NDCG@k for k = 10, 25, 50."""
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from app.ambassadors import backtest as backtests
+    from app.db import make_engine, make_session_factory
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with Progress(console=console, transient=True, disable=output == "csv") as bar, make_session_factory(engine)() as session:
+            task = bar.add_task("Backtest: profiles and baselines", total=2)
+            result = backtests.run(session, settings, _as_of(cutoff), horizon, progress=lambda _step: bar.advance(task))
+    finally:
+        engine.dispose()
+    if output == "csv":
+        typer.echo(backtests.as_csv(result), nl=False)
+        return
+    table = Table(title=f"Backtest at {result.cutoff:%Y-%m-%d}, horizon {horizon} days: pool {result.pool_size:,}, relevant {result.relevant:,}")
+    for name in backtests.HEADER:
+        table.add_column(name, justify="left" if name == "method" else "right")
+    for row in result.rows:
+        table.add_row(*row.cells())
+    console.print(table)
+
+
 @cli.command()
 def version() -> None:
     """Print the Hearth version."""

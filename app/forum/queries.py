@@ -293,3 +293,241 @@ def members_who_posted_before(session: Session, until) -> set[int]:
     return set(session.scalars(
         select(Post.author_id).where(Post.author_id.is_not(None), Post.created_at < until).distinct()
     ))
+
+
+# --- aggregates for ambassador signals and the backtest (all members at once, bounded by `until`) ---
+
+
+def _window(column, since, until):
+    """Conditions for since <= column < until (since None means all time)."""
+    conditions = [column < until]
+    if since is not None:
+        conditions.append(column >= since)
+    return conditions
+
+
+def _answer_conditions():
+    """An answer to another member: a top-level reply (not a reply to a particular post, which is
+    a comment or follow-up; imported comments are such replies) in someone else's question topic."""
+    from app.forum.models import Post, Topic
+
+    return [Post.post_number > 1, Post.reply_to_post_id.is_(None), Topic.kind == "question", Topic.author_id != Post.author_id]
+
+
+def post_activity_by_member(session: Session, since, until) -> dict[str, dict[int, float]]:
+    """Per member, posts written in [since, until): topics, questions, replies, answers to others,
+    topics replied to, distinct members helped, posting days; as {metric: {member id: value}}."""
+    from sqlalchemy import and_, case, distinct, func
+
+    from app.forum.models import Post, Topic
+
+    is_answer = and_(*_answer_conditions())
+    row_query = (
+        select(
+            Post.author_id,
+            func.count().label("posts"),
+            func.sum(case((Post.post_number == 1, 1), else_=0)).label("topics"),
+            func.sum(case((and_(Post.post_number == 1, Topic.kind == "question"), 1), else_=0)).label("questions"),
+            func.sum(case((Post.post_number > 1, 1), else_=0)).label("replies"),
+            func.sum(case((is_answer, 1), else_=0)).label("answers"),
+            func.count(distinct(case((Post.post_number > 1, Post.topic_id)))).label("topics_replied"),
+            func.count(distinct(case((is_answer, Topic.author_id)))).label("members_helped"),
+        )
+        .join(Topic, Topic.id == Post.topic_id)
+        .where(Post.author_id.is_not(None), Post.deleted_at.is_(None), *_window(Post.created_at, since, until))
+        .group_by(Post.author_id)
+    )
+    metrics = ("posts", "topics", "questions", "replies", "answers", "topics_replied", "members_helped")
+    result: dict[str, dict[int, float]] = {name: {} for name in metrics}
+    for row in session.execute(row_query):
+        for name in metrics:
+            result[name][row.author_id] = float(getattr(row, name) or 0)
+    return result
+
+
+def accepted_answers_by_member(session: Session, since, until) -> dict[int, int]:
+    """Answers to other members' questions accepted in [since, until), per answer author."""
+    from sqlalchemy import func
+
+    from app.forum.models import Post, Topic
+
+    rows = session.execute(
+        select(Post.author_id, func.count())
+        .join(Topic, Topic.accepted_post_id == Post.id)
+        .where(Topic.author_id != Post.author_id, Post.deleted_at.is_(None), Topic.accepted_at.is_not(None),
+               Post.created_at < until, *_window(Topic.accepted_at, since, until))
+        .group_by(Post.author_id)
+    )
+    return {author_id: int(count) for author_id, count in rows}
+
+
+def first_responses_by_member(session: Session, since, until) -> dict[int, tuple[int, float]]:
+    """Questions of others a member answered first in [since, until): (count, median hours to respond)."""
+    from statistics import median
+
+    from app.forum.models import Post, Topic
+
+    rows = session.execute(
+        select(Post.author_id, Topic.first_response_seconds)
+        .join(Topic, Topic.first_response_post_id == Post.id)
+        .where(Topic.kind == "question", Topic.author_id != Post.author_id, Post.author_id.is_not(None),
+               *_window(Post.created_at, since, until))
+        .order_by(Post.author_id)
+    )
+    seconds: dict[int, list[int]] = {}
+    for author_id, value in rows:
+        seconds.setdefault(author_id, []).append(value or 0)
+    return {author_id: (len(values), median(values) / 3600) for author_id, values in seconds.items()}
+
+
+def votes_received_by_member(session: Session, since, until) -> dict[str, dict[int, float]]:
+    """Votes others cast in [since, until) on each member's posts: up, down, net, distinct voters and
+    distinct days; as {metric: {member id: value}}."""
+    from sqlalchemy import case, distinct, func
+
+    from app.forum.models import Post
+    from app.forum.votes import PostVote
+
+    rows = session.execute(
+        select(
+            Post.author_id,
+            func.sum(case((PostVote.value > 0, 1), else_=0)).label("up"),
+            func.sum(case((PostVote.value < 0, 1), else_=0)).label("down"),
+            func.count(distinct(PostVote.voter_id)).label("voters"),
+            func.count(distinct(case((PostVote.value > 0, func.date(PostVote.created_at))))).label("up_days"),
+        )
+        .select_from(PostVote)
+        .join(Post, Post.id == PostVote.post_id)
+        .where(PostVote.value != 0, PostVote.voter_id != Post.author_id, Post.author_id.is_not(None),
+               *_window(PostVote.created_at, since, until))
+        .group_by(Post.author_id)
+    )
+    result: dict[str, dict[int, float]] = {"up": {}, "down": {}, "net": {}, "voters": {}, "up_days": {}}
+    for row in rows:
+        up, down = int(row.up or 0), int(row.down or 0)
+        result["up"][row.author_id] = up
+        result["down"][row.author_id] = down
+        result["net"][row.author_id] = up - down
+        result["voters"][row.author_id] = row.voters
+        result["up_days"][row.author_id] = row.up_days
+    return result
+
+
+def votes_given_by_member(session: Session, since, until) -> dict[int, tuple[int, int]]:
+    """Votes each member cast in [since, until) on others' posts: (votes, distinct members voted for)."""
+    from sqlalchemy import distinct, func
+
+    from app.forum.models import Post
+    from app.forum.votes import PostVote
+
+    rows = session.execute(
+        select(PostVote.voter_id, func.count(), func.count(distinct(Post.author_id)))
+        .join(Post, Post.id == PostVote.post_id)
+        .where(PostVote.value != 0, PostVote.voter_id != Post.author_id, *_window(PostVote.created_at, since, until))
+        .group_by(PostVote.voter_id)
+    )
+    return {voter_id: (int(votes), int(members)) for voter_id, votes, members in rows}
+
+
+def upvote_concentration_by_member(session: Session, since, until, top: int = 3) -> dict[int, float]:
+    """Share of the upvotes each member received in [since, until) that came from their `top` most
+    frequent voters (1.0 = all from a handful of accounts); members with no upvotes are left out."""
+    from sqlalchemy import case, func
+
+    from app.forum.models import Post
+    from app.forum.votes import PostVote
+
+    pairs = (
+        select(Post.author_id.label("author_id"), PostVote.voter_id.label("voter_id"), func.count().label("votes"))
+        .select_from(PostVote)
+        .join(Post, Post.id == PostVote.post_id)
+        .where(PostVote.value > 0, PostVote.voter_id != Post.author_id, Post.author_id.is_not(None),
+               *_window(PostVote.created_at, since, until))
+        .group_by(Post.author_id, PostVote.voter_id)
+        .subquery()
+    )
+    ranked = select(
+        pairs.c.author_id, pairs.c.votes,
+        func.row_number().over(partition_by=pairs.c.author_id, order_by=(pairs.c.votes.desc(), pairs.c.voter_id)).label("rank"),
+    ).subquery()
+    rows = session.execute(
+        select(
+            ranked.c.author_id,
+            func.sum(ranked.c.votes).label("total"),
+            func.sum(case((ranked.c.rank <= top, ranked.c.votes), else_=0)).label("top"),
+        ).group_by(ranked.c.author_id)
+    )
+    return {row.author_id: float(row.top) / float(row.total) for row in rows if row.total}
+
+
+def stewardship_by_member(session: Session, since, until) -> dict[str, dict[int, float]]:
+    """Per member in [since, until): flags they raised that moderators agreed with, flags upheld
+    against their posts, edits of other members' posts, suspensions that started."""
+    from sqlalchemy import func
+
+    from app.forum.models import Flag, Post, PostRevision, Suspension
+
+    result: dict[str, dict[int, float]] = {}
+    result["flags_agreed"] = dict(session.execute(
+        select(Flag.flagger_id, func.count())
+        .where(Flag.status == "agreed", Flag.flagger_id.is_not(None), Flag.reviewed_at.is_not(None),
+               *_window(Flag.reviewed_at, since, until))
+        .group_by(Flag.flagger_id)
+    ).all())
+    result["flags_upheld_against"] = dict(session.execute(
+        select(Post.author_id, func.count())
+        .select_from(Flag)
+        .join(Post, Post.id == Flag.post_id)
+        .where(Flag.status == "agreed", Post.author_id.is_not(None), Flag.reviewed_at.is_not(None),
+               *_window(Flag.reviewed_at, since, until))
+        .group_by(Post.author_id)
+    ).all())
+    result["edits_of_others"] = dict(session.execute(
+        select(PostRevision.editor_id, func.count())
+        .join(Post, Post.id == PostRevision.post_id)
+        .where(PostRevision.editor_id.is_not(None), PostRevision.editor_id != Post.author_id,
+               *_window(PostRevision.created_at, since, until))
+        .group_by(PostRevision.editor_id)
+    ).all())
+    result["suspensions"] = dict(session.execute(
+        select(Suspension.user_id, func.count())
+        .where(*_window(Suspension.starts_at, since, until))
+        .group_by(Suspension.user_id)
+    ).all())
+    return result
+
+
+def helpful_answers_by_member(session: Session, start, end) -> dict[int, int]:
+    """Answers each member posted in [start, end) to other members' questions that, by `end`, were
+    accepted or reached a net score >= 1 counting only votes cast in [start, end)."""
+    from sqlalchemy import case, func, or_
+
+    from app.forum.models import Post, Topic
+    from app.forum.votes import PostVote
+
+    net = (
+        select(PostVote.post_id.label("post_id"), func.sum(PostVote.value).label("net"))
+        .where(PostVote.created_at >= start, PostVote.created_at < end, PostVote.value != 0)
+        .group_by(PostVote.post_id)
+        .subquery()
+    )
+    accepted = case((Topic.accepted_at < end, Topic.accepted_post_id), else_=None)
+    rows = session.execute(
+        select(Post.author_id, func.count())
+        .join(Topic, Topic.id == Post.topic_id)
+        .outerjoin(net, net.c.post_id == Post.id)
+        .where(*_answer_conditions(), Post.author_id.is_not(None), Post.deleted_at.is_(None),
+               Post.created_at >= start, Post.created_at < end,
+               or_(accepted == Post.id, func.coalesce(net.c.net, 0) >= 1))
+        .group_by(Post.author_id)
+    )
+    return {author_id: int(count) for author_id, count in rows}
+
+
+def members_who_posted_before(session: Session, until) -> set[int]:
+    """Members with at least one question, answer or comment before `until` (the backtest pool)."""
+    from app.forum.models import Post
+
+    return set(session.scalars(
+        select(Post.author_id).where(Post.author_id.is_not(None), Post.created_at < until).distinct()
+    ))
