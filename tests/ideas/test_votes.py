@@ -136,3 +136,18 @@ def test_recompute_repairs_a_drifted_vote_count(db, settings):
     assert service.recompute_vote_counts(db) == 1
     assert db.get(Idea, idea.id).vote_count == 1
     assert service.vote_count_drift(db) == []
+
+
+def test_merging_into_a_shipped_idea_returns_the_moved_votes_to_the_budget(db, small_budget):
+    area = make_area(db)
+    author, voter, product = member(db), member(db), member(db, roles=("product",))
+    shipped = make_idea(db, small_budget, author=author, area=area, title="Weekly schedule copy")
+    duplicate = make_idea(db, small_budget, author=author, area=area, title="Copy a day to the whole week")
+    me = as_viewer(db, voter)
+    service.vote(db, small_budget, me, duplicate.id, START)
+    service.change_status(db, as_viewer(db, product), shipped.id, status="shipped", now=START)
+
+    service.merge(db, as_viewer(db, product), duplicate.id, shipped.id, START)
+
+    assert shipped.vote_count == 1
+    assert budget_of(db, small_budget, me).used == 0
