@@ -122,5 +122,11 @@ def insert_ignore(session: Session, table, values: dict, conflict_columns: list[
         from sqlalchemy.dialects.sqlite import insert
     else:
         from sqlalchemy.dialects.postgresql import insert
-    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=conflict_columns)
-    return session.execute(statement).rowcount == 1
+    # RETURNING, not rowcount: psycopg reports rowcount -1 for these INSERTs on PostgreSQL.
+    statement = (
+        insert(table)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=conflict_columns)
+        .returning(*[table.c[name] for name in conflict_columns])
+    )
+    return session.execute(statement).first() is not None
