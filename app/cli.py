@@ -105,6 +105,22 @@ def demo_command(
     _build_demo(only_if_empty=not force, seed=seed)
 
 
+import_cli = typer.Typer(help="Import communities from other platforms.", no_args_is_help=True)
+cli.add_typer(import_cli, name="import")
+
+
+@import_cli.command("stackexchange")
+def import_stackexchange_command(
+    directory: Path = typer.Argument(..., help="Folder with the dump's Users.xml, Posts.xml, Votes.xml, ..."),
+    site: str = typer.Option(None, "--site", help="Site name, e.g. beer (default: the folder's name)."),
+) -> None:
+    """Import a Stack Exchange data dump; running it again changes nothing."""
+    from app.importers.stackexchange_cli import run_import
+
+    migrate_database()
+    raise typer.Exit(run_import(get_settings(), directory, site, console))
+
+
 def _as_of(value: str | None):
     from datetime import datetime, timezone
 

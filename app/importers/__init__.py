@@ -1,0 +1,1 @@
+"""Importers that bring existing communities into Hearth (Stack Exchange data dumps first)."""
