@@ -16,6 +16,7 @@ from app.config import Settings
 from app.db import make_engine, make_session_factory, utcnow
 from app.demo_context import DemoContext
 from app.forum import demo as forum_demo
+from app.ideas import demo as ideas_demo
 
 Step = Callable[[Session, Settings, DemoContext], None]
 
@@ -26,6 +27,7 @@ def steps() -> list[tuple[str, Step]]:
         ("members", accounts_demo.create_cast),
         ("log-ins and visits", accounts_demo.record_presence),
         ("forum", forum_demo.build),
+        ("ideas", ideas_demo.build),
     ]
 
 

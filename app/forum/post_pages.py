@@ -11,6 +11,7 @@ from app.accounts import queries as accounts_queries
 from app.accounts.auth import require_member
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, NotFound
+from app.forum import activity as activity_queries
 from app.forum import browse, editing, service
 from app.forum.pages import error_headers
 from app.forum.permissions import can_edit_post, can_moderate
@@ -177,5 +178,5 @@ def activity(request: Request, username: str, db: SessionDep, page: int = 1):
     member = accounts_queries.profile(db, username)
     if member is None:
         raise NotFound(N_("No member has this name."))
-    result = browse.member_activity(db, viewer_of(request), member.id, page)
+    result = activity_queries.member_activity(db, viewer_of(request), member.id, page)
     return render(request, "forum/activity.html", {"member": member, "result": result})
