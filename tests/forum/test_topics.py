@@ -222,3 +222,91 @@ def test_cached_counters_match_a_recount_after_random_actions(db, clock):
     assert service.recompute_counters(db) > 0
     assert service.counter_drift(db) == []
     assert settings.edit_grace_seconds == 300
+
+
+def test_admin_creates_a_labs_category_and_members_cannot_manage_categories(client, db):
+    from app.accounts import service as accounts
+    from app.forum.models import Category
+
+    accounts.ensure_groups(db)
+    member = make_user(db)
+    log_in(client, member)
+    assert client.get("/admin/categories").status_code == 403
+    admin = make_user(db, roles=("admin",))
+    log_in(client, admin)
+    missing_group = post_form(client, "/admin/categories", {"name": "Labs", "slug": "labs", "visibility": "groups"})
+    assert missing_group.status_code == 422 and "at least one group" in missing_group.text
+    assert 'name="name" type="text" value="Labs"' in missing_group.text  # what was typed is kept
+    response = post_form(
+        client, "/admin/categories",
+        {"name": "Labs", "slug": "labs", "description": "Beta features", "visibility": "groups", "groups": "labs", "position": "5"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    category = db.scalar(select(Category).where(Category.slug == "labs"))
+    assert (category.visibility, category.position, category.description) == ("groups", 5, "Beta features")
+    make_topic(db, category=category, title="Try the new dashboard")
+    log_in(client, member)
+    assert client.get("/c/labs").status_code == 404
+    assert "Try the new dashboard" not in client.get("/").text
+    log_in(client, make_user(db, roles=("labs",)))
+    assert "Try the new dashboard" in client.get("/c/labs").text
+
+
+def test_mentions_link_members_and_are_reported_in_post_created(db, clock):
+    from app import events
+    from app.forum.events import PostCreated
+
+    seen = []
+
+    def on_created(session, event):
+        seen.append(event)
+
+    events.subscribe(PostCreated, on_created)
+    try:
+        mentioned = make_user(db, username="Marta")
+        topic = make_topic(db, now=clock.now)
+        reply = make_reply(db, topic=topic, body="Thanks @marta and @ghost! `@marta` in code does not count.", now=clock.now)
+    finally:
+        events._handlers[PostCreated].remove(on_created)
+    assert 'href="/u/Marta"' in reply.body_html and 'href="/u/ghost"' not in reply.body_html
+    assert seen[-1].post_id == reply.id and seen[-1].mentioned_user_ids == (mentioned.id,)
+    assert seen[-1].post_number == 2 and seen[-1].topic_id == topic.id
+
+
+def test_reply_preview_shows_rendered_text_and_saves_nothing(client, db):
+    topic = make_topic(db)
+    log_in(client, make_user(db))
+    url = f"/t/{topic.id}-{topic.slug}"
+    response = post_form(client, f"/t/{topic.id}/reply", {"body": "Look: ~~old~~ **new**", "action": "preview"}, token_from=url)
+    assert response.status_code == 200
+    assert "<s>old</s> <strong>new</strong>" in response.text
+    assert "Look: ~~old~~ **new**" in response.text
+    db.refresh(topic)
+    assert topic.reply_count == 0
+
+
+def test_suspended_and_rate_limited_members_see_why_and_keep_their_text(client, db, clock):
+    from app.forum.models import Suspension
+
+    topic = make_topic(db, now=clock.now)
+    member = make_user(db, created_at=clock.now - timedelta(days=30))
+    log_in(client, member)
+    url = f"/t/{topic.id}-{topic.slug}"
+    db.add(Suspension(user_id=member.id, reason="Spam links", starts_at=clock.now, ends_at=clock.now + timedelta(days=2)))
+    db.flush()
+    response = post_form(client, f"/t/{topic.id}/reply", {"body": "My carefully written answer"}, token_from=url)
+    assert response.status_code == 403
+    assert "Spam links" in response.text and "My carefully written answer" in response.text
+    db.refresh(topic)
+    assert topic.reply_count == 0
+
+    clock.advance(days=3)  # the suspension is over; now write faster than the rate limit allows
+    statuses = [
+        post_form(client, f"/t/{topic.id}/reply", {"body": f"Quick reply number {n}"}, token_from=url, follow_redirects=False).status_code
+        for n in range(8)
+    ]
+    assert 429 in statuses
+    limited = post_form(client, f"/t/{topic.id}/reply", {"body": "One more thought"}, token_from=url)
+    assert limited.status_code == 429 and limited.headers.get("retry-after")
+    assert "One more thought" in limited.text
