@@ -108,8 +108,8 @@ class Settings(BaseSettings):
 
     # ambassadors (issue 7): signals, scoring, journey stages
     ambassador_window_days: int = Field(90, description="Recent window (days) of the ambassador signals.")
-    ambassador_horizon_days: int = Field(90, description="Days after each training cutoff whose activity labels it.")
-    ambassador_training_cutoffs: int = Field(4, description="Past cutoffs (one horizon apart) the scoring model learns from.")
+    ambassador_horizon_days: int = Field(60, description="Days after each training cutoff whose activity labels it.")
+    ambassador_training_cutoffs: int = Field(6, description="Past cutoffs (one horizon apart) the scoring model learns from.")
     ambassador_min_positive: int = Field(10, description="Members with a positive label needed before a profile is learned instead of using default weights.")
     ambassador_concentration_share: float = Field(0.6, description="Share of upvotes from a member's top 3 voters above which the score is lowered.")
     ambassador_candidates_shown: int = Field(50, description="Candidates listed per role profile.")

@@ -1,13 +1,16 @@
 """Per-profile scoring models: the only module that imports scikit-learn and NumPy.
 
-Each profile (helper, moderator, ambassador, labs) is a quantile scaling of every non-penalty
+Each profile (helper, moderator, ambassador, labs) is a monotone scaling of every non-penalty
 signal (oriented so that higher is always better) followed by a linear model with NON-NEGATIVE
 coefficients, trained on the community's own history: snapshots at past cutoffs labelled with
-what each member did in the horizon after it. Non-negative weights on monotone features make the
-score monotone: more of a good signal never lowers a score, other things equal. When history is
-too short (fewer than `min_positive` members with a positive label), the documented
-DEFAULT_WEIGHTS are used instead and the run records so. Penalties (vote concentration, reversed
-karma, upheld flags, suspensions) are never learned away: they subtract stated points.
+what each member did in the horizon after it. Learned profiles scale signals by a signed log
+(log1p of the magnitude): unlike quantile scaling it keeps the gap between a member with 10
+answers and one with 60, which is exactly what ranking the very top needs. Non-negative weights on
+monotone features make the score monotone: more of a good signal never lowers a score, other
+things equal. When history is too short (fewer than `min_positive` members with a positive
+label), the documented DEFAULT_WEIGHTS are used on quantile-scaled signals instead (scale-free, so
+the weights read as shares) and the run records so. Penalties (vote concentration, reversed karma,
+upheld flags, suspensions) are never learned away: they subtract stated points.
 """
 
 from __future__ import annotations
@@ -16,11 +19,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.linear_model import LinearRegression
-from sklearn.preprocessing import QuantileTransformer
+from sklearn.preprocessing import FunctionTransformer, QuantileTransformer
 
 from app.ambassadors.signals import FEATURES, LOWER_IS_BETTER, SIGNAL_BY_NAME
 
-MODEL_VERSION = "quantile-positive-linear/1"
+MODEL_VERSION = "signed-log-positive-linear/2"
 RANDOM_STATE = 0
 
 # Used when a profile has too little history to learn from. Read as "how many points of the
@@ -59,6 +62,15 @@ def as_targets(values: list[float]) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
+def signed_log(data: np.ndarray) -> np.ndarray:
+    """sign(x) * log(1 + |x|): monotone, keeps magnitudes, tames long tails."""
+    return np.sign(data) * np.log1p(np.abs(data))
+
+
+def _log_scaler() -> FunctionTransformer:
+    return FunctionTransformer(signed_log, validate=False).fit(np.zeros((1, len(FEATURES))))
+
+
 def _transformer(data: np.ndarray) -> QuantileTransformer:
     transformer = QuantileTransformer(
         n_quantiles=max(2, min(200, len(data))), output_distribution="uniform", subsample=100_000,
@@ -72,7 +84,7 @@ class ProfileModel:
     """A fitted profile: quantile scaling plus non-negative linear weights."""
 
     profile: str
-    transformer: QuantileTransformer
+    transformer: QuantileTransformer | FunctionTransformer
     coef: np.ndarray
     intercept: float
     trained: bool
@@ -113,7 +125,7 @@ def fit_profile(profile: str, train_x: np.ndarray, train_y: np.ndarray | None, c
         model = default_model(profile, current)
         model.training_rows, model.positives = len(train_x), positives
         return model
-    transformer = _transformer(train_x)
+    transformer = _log_scaler()
     regression = LinearRegression(positive=True).fit(transformer.transform(train_x), np.log1p(train_y))
     if not np.any(regression.coef_ > 0):
         model = default_model(profile, current)
