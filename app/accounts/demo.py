@@ -44,6 +44,7 @@ STAFF_ROLES = (
     ("product",),
 )
 DEMO_PASSWORD = "hearth-demo-community"
+DEMO_EMAIL_DOMAIN = "demo.hearth.invalid"  # .invalid never resolves (RFC 2606)
 
 
 def _username(ctx: DemoContext, taken: set[str]) -> tuple[str, str]:
@@ -80,8 +81,8 @@ def create_cast(session: Session, settings: Settings, ctx: DemoContext) -> None:
                 username=username,
                 username_key=username.lower(),
                 display_name=display_name,
-                email=f"{username}@demo.hearth.invalid",
-                email_key=f"{username}@demo.hearth.invalid",
+                email=f"{username}@{DEMO_EMAIL_DOMAIN}",
+                email_key=f"{username}@{DEMO_EMAIL_DOMAIN}",
                 email_verified_at=joined,
                 password_hash=password_hash,
                 created_at=joined,
