@@ -94,8 +94,11 @@ def _import_topics(run: ImportRun, questions: dict[int, dict]) -> None:
     if tag_stats is not None:
         used = {name for row in questions.values() for name in tags_of(row["Tags"])}
         for row in run.dump["Tags"]:
-            if row["TagName"].lower()[:40] in used:
+            name = row["TagName"].lower()[:40]
+            if name in tag_names:
                 tag_stats.imported += 1
+            elif name in used:
+                tag_stats.already += 1
             else:
                 tag_stats.skip("no imported question carries it")
 

@@ -7,12 +7,14 @@ from datetime import date, datetime, timezone
 from sqlalchemy import func, select
 
 from app.accounts.models import User, UserVisit
+from app.forum import search
 from app.forum.models import Category, Post, PostRevision, Tag, Topic, TopicTag
 from app.forum.service import counter_drift
 from app.forum.votes import PostVote, score_drift
 from app.importers.models import ImportedAward, ModeratorNomination
 from app.karma.models import KarmaCapDay, KarmaEntry
 from app.security import verify_password
+from app.web import Viewer
 from tests.conftest import make_settings
 from tests.importers.conftest import run_import, target
 
@@ -218,3 +220,9 @@ def test_the_summary_says_what_was_skipped_and_why(imported):
     assert imported.rows_read == 48
     assert imported.correlated_members == 3
     assert imported.correlation is not None
+
+
+def test_imported_posts_are_found_by_search(db, imported):
+    results = search.search_posts(db, Viewer(), "mosaic")
+    assert [hit.post_id for hit in results.hits] == [_post(db, 11).id]
+    assert search.search_posts(db, Viewer(), "stout").total >= 1
