@@ -195,6 +195,47 @@ def backtest(
     console.print(table)
 
 
+@cli.command("karma-job")
+def karma_job(
+    as_of: str = typer.Option(None, "--as-of", help="Run as of this UTC date or time (default: now)."),
+) -> None:
+    """Run the daily karma job: reverse serial voting and voting rings, flag them, award badges."""
+    from app.db import make_engine, make_session_factory
+    from app.karma import jobs
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            summary = jobs.job(session, _as_of(as_of), settings)
+    finally:
+        engine.dispose()
+    console.print(
+        f"[green]Karma job run {summary['job_run_id']}[/green]: {summary['votes_examined']:,} votes examined, "
+        f"{summary['serial_pairs']} serial pairs, {len(summary['rings'])} rings {summary['rings']}, "
+        f"{summary['flags']} new flags, {summary['karma_reversed']} karma reversed "
+        f"({summary['entries_reversed']} rows), {summary['badges_awarded']} badges awarded."
+    )
+
+
+@cli.command("recompute-karma")
+def recompute_karma() -> None:
+    """Repair cached numbers: every member's karma from the ledger, every post's score from its votes."""
+    from app.db import make_engine, make_session_factory
+    from app.forum.votes import recompute_scores
+    from app.karma.service import recompute_totals
+
+    settings = get_settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            members = recompute_totals(session)
+            posts = recompute_scores(session)
+    finally:
+        engine.dispose()
+    console.print(f"[green]Repaired[/green] karma of {members} members and the score of {posts} posts.")
+
+
 @cli.command()
 def version() -> None:
     """Print the Hearth version."""

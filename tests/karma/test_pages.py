@@ -212,3 +212,17 @@ def test_history_and_leaderboard_statements_do_not_grow_with_rows(client, db, cl
             assert client.get(path).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_topic_page_shows_vote_buttons_to_other_members_only(client, db, clock):
+    author = member(db, "writer")
+    topic, reply = _reply(db, clock, author=author)
+    log_in(client, member(db, "reader"))
+    page = client.get(f"/t/{topic.id}-{topic.slug}")
+    assert f'action="/p/{reply.id}/vote"' in page.text
+    post_form(client, f"/p/{reply.id}/vote", {"value": "up"}, token_from=f"/t/{topic.id}-{topic.slug}")
+    page = client.get(f"/t/{topic.id}-{topic.slug}")
+    assert f'<span class="vote-score" aria-label="Score">1</span>' in page.text
+    log_in(client, author)
+    page = client.get(f"/t/{topic.id}-{topic.slug}")
+    assert f'action="/p/{reply.id}/vote"' not in page.text
