@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from tests.factories import log_in
-from tests.ideas.helpers import as_viewer, make_area, make_idea, member, wire
 from app.ideas import service
 from tests.conftest import START
+from tests.factories import log_in
+from tests.ideas.helpers import as_viewer, make_area, make_idea, member, wire
 
 
 def test_the_notification_list_shows_an_idea_status_change(client, db, settings):

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event, func, select
 
-from app.forum.models import Notification, Post, Topic
+from app.forum.models import Notification, Topic
 from app.ideas import service
 from app.ideas.models import Idea, IdeaStatusChange
 from tests.conftest import START, post_form
