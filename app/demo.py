@@ -18,7 +18,9 @@ from app.db import make_engine, make_session_factory, utcnow
 from app.mail import OutboxEmail
 from app.demo_context import DemoContext
 from app.forum import demo as forum_demo
+from app.forum import demo_activity as forum_demo_activity
 from app.ideas import demo as ideas_demo
+from app.karma import demo as karma_demo
 
 Step = Callable[[Session, Settings, DemoContext], None]
 
@@ -29,7 +31,9 @@ def steps() -> list[tuple[str, Step]]:
         ("members", accounts_demo.create_cast),
         ("log-ins and visits", accounts_demo.record_presence),
         ("forum", forum_demo.build),
+        ("votes and moderation", forum_demo_activity.build),
         ("ideas", ideas_demo.build),
+        ("karma", karma_demo.build),
     ]
 
 

@@ -51,6 +51,7 @@ class Planner:
         self.ctx = ctx
         self.rng = ctx.rng
         self.actions: list[Action] = []
+        self.questions: list[tuple[datetime, int, DemoMember]] = []
 
     def add(self, at: datetime, action: str, actor: DemoMember, **data) -> int:
         self.actions.append(Action(at, len(self.actions), action, actor, data))
@@ -77,6 +78,7 @@ class Planner:
         category = TAG_CATEGORY.get(tags[0], "getting-started")
         topic = self.add(at, "topic", asker, title=demo_text.fill(self.rng, title), body=demo_text.fill(self.rng, body),
                          tags=tags, topic_kind="question", category=category)
+        self.questions.append((at, topic, asker))
         if self.rng.random() < 0.12:
             return  # stays unanswered
         when = at
@@ -113,6 +115,18 @@ class Planner:
                 body = self.rng.choice(demo_text.ANSWERS + demo_text.FOLLOW_UPS)
                 self.add(when, "reply", author, topic=topic, body=demo_text.fill(self.rng, body))
 
+    def ring_activity(self) -> None:
+        """The planted ring: in the last month its accounts answer often (and vote for each other)."""
+        for member in self.ctx.cast("ring"):
+            day = self.ctx.now - timedelta(days=30)
+            while day < self.ctx.now - timedelta(hours=12):
+                recent = [q for q in self.questions if day - timedelta(days=10) <= q[0] < day and q[2] is not member]
+                if recent:
+                    _at, topic, _asker = self.rng.choice(recent)
+                    body = demo_text.fill(self.rng, self.rng.choice(demo_text.ANSWERS))
+                    self.add(day + timedelta(minutes=self.rng.randint(0, 600)), "reply", member, topic=topic, body=body)
+                day += timedelta(days=self.rng.choice([1, 2, 2, 3]))
+
     def plan(self) -> list[Action]:
         weeks = int((self.ctx.now - self.ctx.start).days // 7)
         for week in range(weeks):
@@ -128,6 +142,7 @@ class Planner:
                                 roles=frozenset({"labs", "admin", "moderator"}))
         self.discussion(self.ctx.start + timedelta(days=20), "staff-room", demo_text.STAFF_ROOM_TOPICS,
                         starters={"staff": 1}, repliers={"staff": 1}, roles=frozenset({"admin", "moderator", "manager"}))
+        self.ring_activity()
         return sorted(action for action in self.actions if action.at < self.ctx.now)
 
 
