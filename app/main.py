@@ -14,6 +14,8 @@ from app import __version__
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
 from app.accounts.auth import load_viewer
+from app.ambassadors import api as ambassadors_api
+from app.ambassadors import pages as ambassadors_pages
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, utcnow
 from app.errors import install_error_handlers
@@ -86,6 +88,8 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
         app.include_router(forum_router)
     app.include_router(ideas_api.router)
     app.include_router(ideas_pages.router)
+    app.include_router(ambassadors_api.router)
+    app.include_router(ambassadors_pages.router)
     app.include_router(accounts_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):
         app.include_router(karma_router)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import nh3
+from markdownify import markdownify
 from slugify import slugify
 
 from app.forum import markdown
@@ -66,6 +67,11 @@ def attribution_html(author: str, url: str, host: str, licence_name: str) -> str
 def clean_html(body: str) -> str:
     """A dump's rendered HTML through Hearth's allow-list sanitizer."""
     return markdown.sanitize(body or "")
+
+
+def html_to_markdown(body_html: str) -> str:
+    """Markdown for a post whose dump has no PostHistory, so edits in Hearth start from Markdown."""
+    return markdownify(body_html, heading_style="ATX", bullets="-").strip()
 
 
 def render_comment(text: str) -> str:

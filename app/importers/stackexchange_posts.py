@@ -14,6 +14,7 @@ from app.importers.stackexchange_content import (
     attribution_markdown,
     build_revisions,
     clean_html,
+    html_to_markdown,
     licence,
     render_comment,
     source_url,
@@ -230,9 +231,9 @@ def _post_row(run: ImportRun, kind: str, row: dict, topic_id: int, number: int, 
     url = source_url(run.site, kind, row["Id"])
     licence_name = licence(row, row["CreationDate"])
     html = clean_html(row["Body"])
-    # The author's Markdown is in PostHistory when the dump has it; otherwise the sanitized HTML
-    # is the best source there is (DESIGN.md §6).
-    source = result.source if result is not None and result.source is not None else html
+    # The author's Markdown is in PostHistory when the dump has it; otherwise it is converted
+    # back from the sanitized HTML (DESIGN.md §6).
+    source = result.source if result is not None and result.source is not None else html_to_markdown(html)
     revisions = result.revisions if result is not None else []
     return {
         "topic_id": topic_id,

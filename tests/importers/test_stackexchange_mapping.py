@@ -119,6 +119,10 @@ def test_edit_history_becomes_revisions_and_the_markdown_becomes_the_source(db, 
     assert question.edit_count == 1 and question.edited_at == _utc(2019, 11, 5, 10)
     assert question.body_source.startswith("Which hops give a beer that **citrus** smell?")
     assert db.scalar(select(func.count()).select_from(PostRevision).where(PostRevision.post_id == _post(db, 11).id)) == 0
+    # Post 13 has no history in the dump: its source is Markdown converted from the HTML.
+    assert _post(db, 13).body_source.startswith("How cold should a stout be when served?\n")
+    assert "<p>" not in _post(db, 13).body_source
+    assert "- *Imperial* stout" in _post(db, 13).body_source
 
 
 def test_votes_come_from_anonymous_voters_and_give_scores_and_karma(db, imported):
