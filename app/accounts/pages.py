@@ -214,11 +214,15 @@ def save_preferences(
     display_name: FormStr = "",
     bio: FormStr = "",
     locale: FormStr = "",
+    ambassador_opt_out: FormStr = "",
 ):
-    """Save profile fields and the interface language."""
+    """Save profile fields, the interface language and the opt-out from role suggestions."""
     user = _own_account(request, db, username)
     try:
-        service.update_preferences(db, user, display_name=display_name, bio=bio, locale=locale or None)
+        service.update_preferences(
+            db, user, display_name=display_name, bio=bio, locale=locale or None,
+            ambassador_opt_out=bool(ambassador_opt_out),
+        )
     except ValidationFailed as error:
         return _preferences_page(request, db, user, errors=error.detail, status_code=422, message=error.message)
     flash(request, N_("Your preferences are saved."), "success")

@@ -330,7 +330,9 @@ def revoke_api_token(session: Session, user: User, token_id: int, now: datetime)
     token.revoked_at = now
 
 
-def update_preferences(session: Session, user: User, *, display_name: str, bio: str, locale: str | None) -> None:
+def update_preferences(
+    session: Session, user: User, *, display_name: str, bio: str, locale: str | None, ambassador_opt_out: bool | None = None
+) -> None:
     """Change the profile fields a member controls."""
     from app.web import LANGUAGES
 
@@ -347,3 +349,5 @@ def update_preferences(session: Session, user: User, *, display_name: str, bio: 
     user.display_name = display_name
     user.bio = bio
     user.locale = locale or None
+    if ambassador_opt_out is not None:
+        user.ambassador_opt_out = ambassador_opt_out

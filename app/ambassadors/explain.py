@@ -67,9 +67,11 @@ def reasons(
 
 def sentence(item: dict) -> Msg:
     """One reason as a translatable sentence ("answered 14 questions ...; median 0")."""
-    return Msg(SIGNAL_BY_NAME[item["signal"]].phrase, value=item["value"], median=item["median"])
+    phrase = SIGNAL_BY_NAME[item["signal"]].phrase
+    return Msg(phrase, value=item["value"], median=item["median"])
 
 
 def penalty_sentence(item: dict) -> Msg:
     """The cost of a penalty in points, as a translatable sentence."""
-    return Msg(PENALTY_RULES[item["signal"]], points=item["points"])
+    rule = PENALTY_RULES[item["signal"]]
+    return Msg(rule, points=item["points"])

@@ -80,10 +80,14 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
                 "run_id": run.id, "user_id": member, "profile": profile, "score": scores[member], "rank": rank,
                 "explanation": json.dumps(scored.explanations[profile][member]),
             })
+    facts = scored.snapshot.facts
     snapshot_rows = [
         {
             "run_id": run.id, "user_id": member, "stage": stages[member],
-            "signals": json.dumps(scored.snapshot.as_dict(member), sort_keys=True),
+            "signals": json.dumps(
+                dict(scored.snapshot.as_dict(member), journey_visit_days=facts.visits["short_days"].get(member, 0)),
+                sort_keys=True,
+            ),
             "flags": json.dumps([name for name in PENALTIES if name in scored.penalties[member]]),
         }
         for member in scored.snapshot.member_ids

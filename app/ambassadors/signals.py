@@ -300,14 +300,15 @@ class Snapshot:
     names: tuple[str, ...]
     rows: tuple[tuple[float, ...], ...]
     facts: Facts
+    positions: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
 
     def value(self, member_id: int, name: str) -> float:
         """One member's value of one signal."""
-        return self.rows[self.member_ids.index(member_id)][self.names.index(name)]
+        return self.rows[self.positions[member_id]][self.names.index(name)]
 
     def as_dict(self, member_id: int) -> dict[str, float]:
         """One member's signals by name."""
-        return dict(zip(self.names, self.rows[self.member_ids.index(member_id)]))
+        return dict(zip(self.names, self.rows[self.positions[member_id]]))
 
 
 def feature_matrix(session: Session, now: datetime, window_days: int = 90, short_days: int = 30) -> Snapshot:
@@ -317,7 +318,8 @@ def feature_matrix(session: Session, now: datetime, window_days: int = 90, short
     rows = tuple(
         tuple(round(float(column.get(member, 0) or 0), 4) for column in columns) for member in facts.member_ids
     )
-    return Snapshot(now, tuple(facts.member_ids), tuple(s.name for s in SIGNALS), rows, facts)
+    positions = {member: i for i, member in enumerate(facts.member_ids)}
+    return Snapshot(now, tuple(facts.member_ids), tuple(s.name for s in SIGNALS), rows, facts, positions)
 
 
 def labels(session: Session, start: datetime, end: datetime) -> dict[str, dict[int, float] | None]:
