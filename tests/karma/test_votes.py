@@ -205,3 +205,28 @@ def test_recompute_repairs_cached_karma_and_scores(db, settings, clock):
     assert karma_of(db, helper) == 10 == ledger_sum(db, helper)
     assert db.scalar(select(Post.score).where(Post.id == reply.id)) == 1
     assert db.scalar(select(func.count()).select_from(KarmaEntry).where(KarmaEntry.user_id == helper.id)) == 1
+
+
+def test_an_agreed_flag_earns_the_flagger_karma_once(db, settings, clock):
+    from app.forum.moderation_flags import flag_post, resolve_flag
+
+    flagger, spammer = member(db), member(db)
+    moderator = member(db, roles=("moderator",))
+    reply = answer(db, question(db, member(db), now=clock.now), spammer, now=clock.advance(minutes=5))
+    flag = flag_post(db, viewer_for(db, flagger.id), reply.id, "spam", "", clock.advance(minutes=1))
+    resolve_flag(db, viewer_for(db, moderator.id), flag.id, True, clock.advance(minutes=1))
+    assert reasons(db, flagger) == [("flag_agreed", 2)]
+    other = member(db)
+    reply2 = answer(db, question(db, member(db), now=clock.now), spammer, now=clock.advance(minutes=5))
+    flag2 = flag_post(db, viewer_for(db, other.id), reply2.id, "spam", "", clock.advance(minutes=1))
+    resolve_flag(db, viewer_for(db, moderator.id), flag2.id, False, clock.advance(minutes=1))
+    assert reasons(db, other) == []
+
+
+def test_a_shipped_idea_credits_its_author_once(db, settings, clock):
+    from app.karma.service import credit_idea_shipped
+
+    author = member(db)
+    assert credit_idea_shipped(db, settings, author_id=author.id, idea_id=41, actor_id=None, now=clock.now)
+    assert not credit_idea_shipped(db, settings, author_id=author.id, idea_id=41, actor_id=None, now=clock.now)
+    assert reasons(db, author) == [("idea_shipped", 20)]
