@@ -240,3 +240,20 @@ def test_pages_issue_the_same_number_of_statements_for_few_and_many_ideas(app, d
         for idea in more:
             service.merge(db, product, idea.id, ideas[0].id, START)
     assert statements(url) == few
+
+
+def test_the_product_team_opens_a_labs_area_with_a_restricted_category(app, db, settings):
+    from app.forum.models import Category
+    from app.ideas.models import IdeaArea
+
+    wire(settings)
+    browser = _browser(app, member(db, roles=("product",)))
+    response = post_form(browser, "/ideas/areas", {"name": "Beta heat pumps", "slug": "beta-heat", "visibility": "labs"},
+                         follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/ideas?area=beta-heat"
+    area = db.scalars(select(IdeaArea).where(IdeaArea.slug == "beta-heat")).one()
+    category = db.get(Category, area.category_id)
+    assert (category.slug, category.visibility) == ("ideas-beta-heat", "groups")
+    again = post_form(browser, "/ideas/areas", {"name": "Other", "slug": "beta-heat", "visibility": "public"})
+    assert again.status_code == 422 and "already uses this slug" in again.text and 'value="Other"' in again.text
+    assert _browser(app, member(db)).get("/ideas/areas").status_code == 403
