@@ -111,7 +111,7 @@ class Settings(BaseSettings):
     ambassador_horizon_days: int = Field(60, description="Days after each training cutoff whose activity labels it.")
     ambassador_training_cutoffs: int = Field(6, description="Past cutoffs (one horizon apart) the scoring model learns from.")
     ambassador_min_positive: int = Field(10, description="Members with a positive label needed before a profile is learned instead of using default weights.")
-    ambassador_concentration_share: float = Field(0.6, description="Share of upvotes from a member's top 3 voters above which the score is lowered.")
+    ambassador_concentration_share: float = Field(0.7, description="Share of upvotes from a member's top 3 voters above which the score is lowered.")
     ambassador_candidates_shown: int = Field(50, description="Candidates listed per role profile.")
     journey_regular_days: int = Field(8, description="Visit days within journey_regular_window_days that make a member a Regular.")
     journey_regular_window_days: int = Field(30, description="Window (days) for the Regular stage.")

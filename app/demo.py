@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts import demo as accounts_demo
+from app.ambassadors import demo as ambassadors_demo
 from app.accounts.demo import DEMO_EMAIL_DOMAIN
 from app.accounts.models import User
 from app.config import Settings
@@ -34,6 +35,7 @@ def steps() -> list[tuple[str, Step]]:
         ("votes and moderation", forum_demo_activity.build),
         ("ideas", ideas_demo.build),
         ("karma", karma_demo.build),
+        ("ambassador scoring", ambassadors_demo.build),
     ]
 
 

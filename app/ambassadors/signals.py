@@ -19,6 +19,7 @@ from app.i18n import N_
 from app.karma import queries as karma_queries
 
 GOOD, LOWER_IS_BETTER, PENALTY = "good", "lower_is_better", "penalty"
+CONCENTRATION_MIN_UPVOTES = 10
 
 
 @dataclass
@@ -248,9 +249,10 @@ def suspensions(f: Facts) -> dict[int, float]:
 @signal("vote_concentration", PENALTY, N_("%(value)s%% of the upvotes received in 90 days came from just 3 accounts; median %(median)s%%"))
 def vote_concentration(f: Facts) -> dict[int, float]:
     """Percent of recent upvotes received that came from the member's 3 most frequent voters
-    (only for members with at least 5 upvotes, so a few honest votes are not suspicious)."""
+    (only for members with at least CONCENTRATION_MIN_UPVOTES upvotes: a few honest votes from
+    the same regulars are not suspicious)."""
     up = f.received_recent["up"]
-    return {m: round(100 * share) for m, share in f.concentration.items() if up.get(m, 0) >= 5}
+    return {m: round(100 * share) for m, share in f.concentration.items() if up.get(m, 0) >= CONCENTRATION_MIN_UPVOTES}
 
 
 @signal("karma_reversed", PENALTY, N_("%(value)s karma was reversed by the anti-gaming check; median %(median)s"))

@@ -41,7 +41,7 @@ def town(db):
     c.edit(db, p["alice"], q2_post, NOW - 2 * D)
     c.suspend(db, p["eve"], p["mod"], NOW - 30 * D)
     q5, _ = c.ask(db, cat, p["carol"], NOW - 50 * D)
-    frank_answers = [c.answer(db, q5, p["frank"], NOW - 50 * D + k * H) for k in (1, 2, 3)]
+    frank_answers = [c.answer(db, q5, p["frank"], NOW - 50 * D + k * H) for k in (1, 2, 3, 4, 5)]
     for post in frank_answers:
         c.vote(db, p["ring1"], post, NOW - 45 * D)
         c.vote(db, p["ring2"], post, NOW - 45 * D)

@@ -90,3 +90,35 @@ def test_backtest_form_rejects_bad_input_and_keeps_it(client, db, scored):
     assert 'value="31.01.2026"' in page.text and "Use a date like" in page.text
     page = client.get("/ambassadors/backtest?cutoff=2026-04-01&horizon=30")
     assert page.status_code == 200 and "tl3_like" in page.text
+
+
+def test_the_funnel_counts_stages_and_this_months_moves(client, db, settings, town, clock):
+    from datetime import timedelta
+
+    from app.ambassadors import views
+
+    clock.now = NOW
+    run_scoring(db, settings, NOW - timedelta(days=40))  # last month: alice had one answer to others
+    run_scoring(db, settings, NOW)
+    funnel = views.funnel(db, NOW)
+    assert sum(count for _stage, count in funnel.counts) == len(town)
+    assert dict(funnel.counts)["helper"] == 1
+    moves = {(before, after): count for before, after, count, _way in funnel.moves}
+    assert moves[("contributor", "helper")] == 1  # alice
+    assert funnel.up >= 1
+    log_in(client, make_user(db, username="manny", roles=("manager",)))
+    page = client.get("/ambassadors/journey")
+    assert "1 from Contributor to Helper" in page.text
+
+
+def test_a_manager_can_start_a_run_from_the_page(client, db, town, clock):
+    from sqlalchemy import func, select
+
+    from app.ambassadors.models import ScoringRun
+
+    clock.now = NOW
+    log_in(client, make_user(db, username="manny", roles=("manager",)))
+    response = post_form(client, "/ambassadors/runs", {}, token_from="/ambassadors", follow_redirects=False)
+    assert response.status_code == 303
+    assert db.scalar(select(func.count()).select_from(ScoringRun)) == 1
+    assert "@alice" in client.get("/ambassadors").text

@@ -45,7 +45,7 @@ def test_the_helper_leads_and_the_propped_up_member_is_penalised_openly(db, sett
     frank_score, _rank, frank_why = scores[(town["frank"].id, "helper")]
     penalties = {item["signal"]: item for item in json.loads(frank_why) if item["effect"] == "penalty"}
     assert set(penalties) == {"vote_concentration", "karma_reversed"}
-    assert penalties["vote_concentration"]["value"] == 88
+    assert penalties["vote_concentration"]["value"] == 92
     assert penalties["karma_reversed"]["points"] == 16  # 10 + 30 // 5
     assert frank_score < alice_score
 
