@@ -60,13 +60,20 @@ def _parse_value(raw: str) -> int:
 
 @router.post("/p/{post_id}/vote")
 def vote_form(request: Request, post_id: int, viewer: MemberDep, db: SessionDep, value: Annotated[str, Form()] = ""):
-    """The vote buttons: cast, change or withdraw a vote, then go back to the post."""
+    """The vote buttons: cast, change or withdraw a vote, then go back to the post.
+
+    Pressing the button of the vote you already cast withdraws it, as on Stack Exchange, so the
+    buttons work even on pages that do not know the viewer's votes.
+    """
+    wanted = _parse_value(value)
+    if value in ("up", "down") and votes.current_vote(db, viewer.id, post_id) == wanted:
+        wanted = 0
     result = vote_with_retry(
         db,
         request.app.state.settings,
         voter_id=viewer.id,
         post_id=post_id,
-        value=_parse_value(value),
+        value=wanted,
         now=get_now(request),
     )
     return redirect(f"/t/{result.topic_id}/{result.post_number}#p{result.post_number}")

@@ -65,7 +65,8 @@ def post_kind(post_number: int) -> str:
     return "question" if post_number == 1 else "answer"
 
 
-def _current_value(session: Session, voter_id: int, post_id: int) -> int:
+def current_vote(session: Session, voter_id: int, post_id: int) -> int:
+    """A member's current vote on a post: +1, -1 or 0."""
     value = session.scalar(
         select(PostVote.value).where(PostVote.voter_id == voter_id, PostVote.post_id == post_id)
     )
@@ -171,7 +172,7 @@ def cast_vote(session: Session, settings, *, voter_id: int, post_id: int, value:
         .join(Topic, Topic.id == Post.topic_id)
         .where(Post.id == post_id)
     ).one()
-    old = _current_value(session, voter_id, post_id)
+    old = current_vote(session, voter_id, post_id)
     if value != old:
         _check_may_vote(session, settings, voter_id, post, value, now)
         insert_ignore(
@@ -182,7 +183,7 @@ def cast_vote(session: Session, settings, *, voter_id: int, post_id: int, value:
         )
     changed = False
     for _attempt in range(CHANGE_ATTEMPTS):
-        old = _current_value(session, voter_id, post_id)
+        old = current_vote(session, voter_id, post_id)
         if old == value:
             break
         rows = session.execute(

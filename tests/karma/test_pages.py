@@ -11,7 +11,7 @@ from app.accounts.models import UserVisit
 from app.forum import service as forum_service
 from app.forum.models import Post
 from app.forum.queries import viewer_for
-from app.forum.votes import cast_vote
+from app.forum.votes import PostVote, cast_vote
 from app.karma import jobs
 from tests.conftest import csrf_of, post_form
 from tests.factories import log_in
@@ -37,6 +37,11 @@ def test_vote_buttons_cast_change_and_withdraw_and_redirect_to_the_post(client, 
     assert db.scalar(select(Post.score).where(Post.id == reply.id)) == -1
     post_form(client, f"/p/{reply.id}/vote", {"value": "none"}, token_from=page, follow_redirects=False)
     assert db.scalar(select(Post.score).where(Post.id == reply.id)) == 0
+    # Pressing the button of the vote already cast withdraws it.
+    post_form(client, f"/p/{reply.id}/vote", {"value": "up"}, token_from=page, follow_redirects=False)
+    post_form(client, f"/p/{reply.id}/vote", {"value": "up"}, token_from=page, follow_redirects=False)
+    assert db.scalar(select(Post.score).where(Post.id == reply.id)) == 0
+    assert db.scalar(select(PostVote.value).where(PostVote.post_id == reply.id)) == 0
 
 
 def test_self_vote_by_form_is_a_403_with_a_clear_message(client, db, clock):
