@@ -39,9 +39,12 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
     },
     "ambassador": {
         "members_helped": 3, "answers": 2, "members_voted": 1, "topics": 1, "days_visited": 1,
-        "tenure_days": 1, "accepted_all": 1, "current_streak": 0.5,
+        "tenure_days": 1, "accepted_all": 1, "current_streak": 0.5, "ideas_proposed": 1,
     },
-    "labs": {"topics": 2, "votes_given": 1, "replies": 1, "days_visited": 1, "trend": 1, "members_voted": 1},
+    "labs": {
+        "ideas_proposed": 3, "ideas_shipped": 2, "idea_votes_received": 2, "idea_votes_cast": 2, "topics": 1,
+        "days_visited": 1, "trend": 0.5,
+    },
 }
 
 

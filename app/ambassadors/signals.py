@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts import queries as accounts_queries
 from app.forum import queries as forum_queries
 from app.i18n import N_
+from app.ideas import queries as ideas_queries
 from app.karma import queries as karma_queries
 
 GOOD, LOWER_IS_BETTER, PENALTY = "good", "lower_is_better", "penalty"
@@ -44,6 +45,8 @@ class Facts:
     concentration: dict[int, float]
     stewardship_recent: dict[str, dict[int, float]]
     stewardship_all: dict[str, dict[int, float]]
+    ideas_recent: dict[str, dict[int, int]]
+    ideas_all: dict[str, dict[int, int]]
     karma_reversed: dict[int, int] = field(default_factory=dict)
 
 
@@ -205,6 +208,33 @@ def members_voted(f: Facts) -> dict[int, float]:
     return {member: members for member, (_votes, members) in f.given_recent.items()}
 
 
+# --- ideas ---
+
+
+@signal("ideas_proposed", GOOD, N_("proposed %(value)s ideas in 90 days; median %(median)s"))
+def ideas_proposed(f: Facts) -> dict[int, float]:
+    """Ideas proposed in the recent window."""
+    return f.ideas_recent["proposed"]
+
+
+@signal("idea_votes_received", GOOD, N_("their ideas received %(value)s votes in 90 days; median %(median)s"))
+def idea_votes_received(f: Facts) -> dict[int, float]:
+    """Votes other members gave this member's ideas in the recent window."""
+    return f.ideas_recent["votes_received"]
+
+
+@signal("ideas_shipped", GOOD, N_("%(value)s of their ideas shipped; median %(median)s"))
+def ideas_shipped(f: Facts) -> dict[int, float]:
+    """This member's ideas that shipped, all time."""
+    return f.ideas_all["shipped"]
+
+
+@signal("idea_votes_cast", GOOD, N_("voted for %(value)s ideas in 90 days; median %(median)s"))
+def idea_votes_cast(f: Facts) -> dict[int, float]:
+    """Idea votes cast in the recent window."""
+    return f.ideas_recent["votes_cast"]
+
+
 # --- stewardship ---
 
 
@@ -289,6 +319,8 @@ def gather(session: Session, now: datetime, window_days: int = 90, short_days: i
         concentration=forum_queries.upvote_concentration_by_member(session, since, now),
         stewardship_recent=forum_queries.stewardship_by_member(session, since, now),
         stewardship_all=forum_queries.stewardship_by_member(session, None, now),
+        ideas_recent=ideas_queries.idea_activity_by_member(session, since, now),
+        ideas_all=ideas_queries.idea_activity_by_member(session, None, now),
         karma_reversed=karma_queries.karma_reversed_by_member(session, now),
     )
 
@@ -324,14 +356,22 @@ def feature_matrix(session: Session, now: datetime, window_days: int = 90, short
     return Snapshot(now, tuple(facts.member_ids), tuple(s.name for s in SIGNALS), rows, facts, positions)
 
 
-def labels(session: Session, start: datetime, end: datetime) -> dict[str, dict[int, float] | None]:
+def labels(session: Session, start: datetime, end: datetime) -> dict[str, dict[int, float]]:
     """What each member did in [start, end), per profile: the targets the models learn to foresee.
 
     helper: helpful answers to others (accepted, or net score >= 1 from votes in the window);
-    moderator: agreed flags plus edits of others' posts; ambassador: distinct members helped;
-    labs: None until the ideas domain offers idea activity (default weights are used).
+    moderator: agreed flags plus edits of others' posts; ambassador: distinct members helped plus
+    ideas proposed; labs: ideas proposed, idea votes cast, and 3 per idea shipped.
     """
     stewardship = forum_queries.stewardship_by_member(session, start, end)
+    ideas = ideas_queries.idea_activity_by_member(session, start, end)
+    labs: dict[int, float] = {}
+    for name, weight in (("proposed", 1), ("votes_cast", 1), ("shipped", 3)):
+        for member, count in ideas[name].items():
+            labs[member] = labs.get(member, 0) + weight * count
+    ambassador = dict(forum_queries.post_activity_by_member(session, start, end)["members_helped"])
+    for member, count in ideas["proposed"].items():
+        ambassador[member] = ambassador.get(member, 0) + count
     moderator: dict[int, float] = {}
     for name in ("flags_agreed", "edits_of_others"):
         for member, count in stewardship[name].items():
@@ -339,6 +379,6 @@ def labels(session: Session, start: datetime, end: datetime) -> dict[str, dict[i
     return {
         "helper": {m: float(v) for m, v in forum_queries.helpful_answers_by_member(session, start, end).items()},
         "moderator": moderator,
-        "ambassador": forum_queries.post_activity_by_member(session, start, end)["members_helped"],
-        "labs": None,
+        "ambassador": ambassador,
+        "labs": labs,
     }

@@ -46,8 +46,6 @@ def model_note(run: queries.RunInfo, profile: str) -> Msg:
     if info.get("trained"):
         return Msg(N_("Learned from this community's history: %(rows)s member snapshots, %(positives)s with a positive outcome."),
                    rows=info.get("training_rows", 0), positives=info.get("positives", 0))
-    if profile == "labs":
-        return Msg(N_("Default weights: labs is learned from idea activity, which this run does not read yet."))
     return Msg(N_("Default weights: the history is still too short to learn from (%(positives)s members with a positive outcome)."),
                positives=info.get("positives", 0))
 

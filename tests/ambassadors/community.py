@@ -106,3 +106,36 @@ def reversed_karma(db: Session, user: User, amount: int, at: datetime) -> None:
     db.add(KarmaEntry(user_id=user.id, delta=-amount, reason="ring", source="vote", created_at=at, reverses_id=grant.id,
                       flag_id=karma_flag.id))
     db.flush()
+
+
+def idea(db: Session, cat: Category, author: User, at: datetime):
+    """An idea with its discussion topic, in an idea area of the category."""
+    from app.ideas.models import Idea, IdeaArea
+
+    n = next(_counter)
+    area = IdeaArea(slug=f"area-{n}", name=f"Area {n}", description="", category_id=cat.id, position=n, created_at=at)
+    db.add(area)
+    db.flush()
+    topic, _post = ask(db, cat, author, at, kind="discussion")
+    row = Idea(area_id=area.id, author_id=author.id, topic_id=topic.id, title=f"Idea {n}", slug=f"idea-{n}",
+               status="open", vote_count=0, created_at=at, status_changed_at=at)
+    db.add(row)
+    db.flush()
+    return row
+
+
+def idea_vote(db: Session, voter: User, row, at: datetime) -> None:
+    """A vote for an idea."""
+    from app.ideas.models import IdeaVote
+
+    db.add(IdeaVote(idea_id=row.id, user_id=voter.id, active=True, created_at=at))
+    db.flush()
+
+
+def ship(db: Session, row, by: User, at: datetime) -> None:
+    """An idea's move to shipped."""
+    from app.ideas.models import IdeaStatusChange
+
+    db.add(IdeaStatusChange(idea_id=row.id, old_status=row.status, new_status="shipped", note="", by_id=by.id, created_at=at))
+    row.status = "shipped"
+    db.flush()

@@ -16,7 +16,8 @@ H = timedelta(hours=1)
 
 @pytest.fixture
 def town(db):
-    """alice helps bob and carol; frank is propped up by a two-account ring; eve was suspended."""
+    """alice helps bob and carol; frank is propped up by a two-account ring; eve was suspended;
+    carol proposes ideas (one shipped)."""
     joined = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
     people = {name: make_user(db, username=name, created_at=joined) for name in
               ("alice", "bob", "carol", "dave", "eve", "frank", "ring1", "ring2", "mod")}
@@ -48,6 +49,13 @@ def town(db):
     c.vote(db, p["dave"], frank_answers[0], NOW - 44 * D)
     c.vote(db, p["eve"], frank_answers[1], NOW - 44 * D)
     c.reversed_karma(db, p["frank"], 30, NOW - 40 * D)
+    shipped = c.idea(db, cat, p["carol"], NOW - 200 * D)
+    c.idea_vote(db, p["bob"], shipped, NOW - 190 * D)
+    c.idea_vote(db, p["dave"], shipped, NOW - 20 * D)
+    c.ship(db, shipped, p["mod"], NOW - 150 * D)
+    fresh = c.idea(db, cat, p["carol"], NOW - 10 * D)
+    c.idea_vote(db, p["bob"], fresh, NOW - 9 * D)
+    c.idea_vote(db, p["carol"], fresh, NOW - 9 * D)  # her own vote: not received from others
     return people
 
 

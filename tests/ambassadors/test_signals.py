@@ -33,6 +33,10 @@ def test_every_signal_of_the_helper(db, town):
         "votes_given": 0,
         "members_voted": 0,
         "flags_agreed": 0,
+        "ideas_proposed": 0,
+        "idea_votes_received": 0,
+        "ideas_shipped": 0,
+        "idea_votes_cast": 0,
         "edits_of_others": 1,
         "trend": 4.0,
         "flags_against": 0,
@@ -56,6 +60,9 @@ def test_negatives_generosity_and_stewardship(db, town):
     bob = snapshot.as_dict(town["bob"].id)
     assert bob["flags_against"] == 1 and bob["topics"] == 1
     assert snapshot.value(town["eve"].id, "suspensions") == 1
+    carol = snapshot.as_dict(town["carol"].id)
+    assert (carol["ideas_proposed"], carol["idea_votes_received"], carol["ideas_shipped"], carol["idea_votes_cast"]) == (1, 2, 1, 1)
+    assert snapshot.value(town["bob"].id, "idea_votes_cast") == 1  # his vote 190 days ago is outside the window
 
 
 def test_rows_at_or_after_now_change_nothing(db, town):
@@ -72,6 +79,9 @@ def test_rows_at_or_after_now_change_nothing(db, town):
     c.edit(db, p["alice"], late_post, NOW)
     c.suspend(db, p["frank"], p["mod"], NOW)
     c.reversed_karma(db, p["alice"], 10, NOW)
+    late_idea = c.idea(db, cat, p["carol"], NOW)
+    c.idea_vote(db, p["bob"], late_idea, NOW)
+    c.ship(db, late_idea, p["mod"], NOW + D)
     make_user(db, username="newcomer", created_at=NOW)
     after = feature_matrix(db, NOW)
     assert after.member_ids == before.member_ids
