@@ -94,7 +94,10 @@ class Settings(BaseSettings):
     karma_serial_hours: int = Field(24, description="Window (hours) in which karma_serial_votes count as serial voting.")
     karma_fraud_window_days: int = Field(30, description="Days of votes the anti-gaming job examines.")
     karma_ring_min_edge_votes: int = Field(3, description="Upvotes from one member to another that make a ring edge.")
-    karma_ring_min_share: float = Field(0.6, description="Share of each ring member's votes given and received inside the ring.")
+    karma_ring_min_share: float = Field(0.6, description="Share of each ring member's upvotes given that go to the ring.")
+    karma_ring_min_received_share: float = Field(
+        0.3, description="Share of each ring member's upvotes received that come from the ring."
+    )
     karma_ring_max_size: int = Field(5, description="Largest group of accounts treated as a voting ring.")
     karma_badge_accepted_tiers: list[int] = Field(
         default_factory=lambda: [1, 10, 50], description="Accepted-answer counts that earn a badge."

@@ -131,15 +131,22 @@ class Ring:
     shares: dict
 
 
-def find_rings(votes: list[VoteFact], min_edge_votes: int, min_share: float, max_size: int) -> list[Ring]:
-    """Small groups whose members give and receive at least `min_share` of their upvotes inside the group.
+def find_rings(
+    votes: list[VoteFact], min_edge_votes: int, min_share: float, max_size: int, min_received_share: float | None = None
+) -> list[Ring]:
+    """Small groups whose members give at least `min_share` of their upvotes inside the group and
+    receive at least `min_received_share` (default: `min_share`) of theirs from it.
 
     Build the voter→author graph of upvotes, keep edges with at least `min_edge_votes`, and take its
     strongly connected groups. A member whose votes given into the group, or received from it, fall
     below the share is peeled off and the groups are recomputed, until every remaining member of
     every group passes. An honest heavy voter spreads votes over many authors, so their share into
-    any group stays small and they are peeled off instead of flagged.
+    any group stays small and they are peeled off instead of flagged; a popular helper gets most
+    votes from outside any group. The received share may be set lower than the given share: ring
+    accounts that also answer well collect honest votes too, and stay a ring.
     """
+    if min_received_share is None:
+        min_received_share = min_share
     counts: dict[tuple[int, int], int] = defaultdict(int)
     given: dict[int, int] = defaultdict(int)
     received: dict[int, int] = defaultdict(int)
@@ -161,7 +168,7 @@ def find_rings(votes: list[VoteFact], min_edge_votes: int, min_share: float, max
             for member in sorted(group):
                 given_in = sum(counts.get((member, other), 0) for other in group if other != member)
                 received_in = sum(counts.get((other, member), 0) for other in group if other != member)
-                if given_in < min_share * given[member] or received_in < min_share * received[member]:
+                if given_in < min_share * given[member] or received_in < min_received_share * received[member]:
                     candidates.discard(member)
                     removed = True
         if not removed:
@@ -254,7 +261,13 @@ def detect_gaming(session: Session, settings, run: KarmaJobRun, now: datetime) -
             summary["flags"] += 1
             summary["entries_reversed"] += done[0]
             summary["karma_reversed"] += done[1]
-    rings = find_rings(votes, settings.karma_ring_min_edge_votes, settings.karma_ring_min_share, settings.karma_ring_max_size)
+    rings = find_rings(
+        votes,
+        settings.karma_ring_min_edge_votes,
+        settings.karma_ring_min_share,
+        settings.karma_ring_max_size,
+        settings.karma_ring_min_received_share,
+    )
     for ring in rings:
         members = set(ring.members)
         ring_votes = [vote for vote in votes if vote.value == 1 and vote.voter_id in members and vote.author_id in members]

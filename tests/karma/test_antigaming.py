@@ -161,3 +161,31 @@ def test_find_rings_peels_off_members_who_vote_mostly_elsewhere():
     assert [ring.members for ring in rings] == []  # 1 gives half its votes to 3: not "mostly" inside 1-2
     rings = jobs.find_rings(votes, min_edge_votes=3, min_share=0.5, max_size=5)
     assert [ring.members for ring in rings] == [(1, 2)]
+
+
+def test_a_ring_that_also_gets_honest_votes_is_found_but_a_popular_pair_of_helpers_is_not(settings):
+    from datetime import datetime, timezone
+
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    votes = []
+    ring = (1, 2, 3)
+    for voter in ring:
+        for author in ring:
+            if author != voter:
+                votes += [jobs.VoteFact(voter, author, 0, 1, at)] * 4
+    for honest in range(100, 110):  # honest members upvote each ring member once, and others more
+        votes += [jobs.VoteFact(honest, member, 0, 1, at) for member in ring]
+        votes += [jobs.VoteFact(honest, author, 0, 1, at) for author in range(200, 206)]
+    for helper, other in ((10, 11), (11, 10)):  # two popular helpers who like each other's answers
+        votes += [jobs.VoteFact(helper, other, 0, 1, at)] * 6
+        votes += [jobs.VoteFact(helper, author, 0, 1, at) for author in range(300, 304)]
+        votes += [jobs.VoteFact(fan, helper, 0, 1, at) for fan in range(400, 440)]
+    rings = jobs.find_rings(
+        votes,
+        settings.karma_ring_min_edge_votes,
+        settings.karma_ring_min_share,
+        settings.karma_ring_max_size,
+        settings.karma_ring_min_received_share,
+    )
+    assert [found.members for found in rings] == [ring]
+    assert rings[0].shares[1] == {"given_in_ring": 8, "given_total": 8, "received_in_ring": 8, "received_total": 18}
