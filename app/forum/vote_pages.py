@@ -40,7 +40,8 @@ def vote_with_retry(session: Session, settings, *, voter_id: int, post_id: int, 
     "database is locked" at once. On PostgreSQL two votes may deadlock on each other's members.
     Both are safe to retry: the transaction is rolled back and the vote runs again in a fresh one,
     whose first statement takes the write lock (see `votes.cast_vote`). After a few attempts the
-    voter gets a clear 409 instead of a 500.
+    voter gets a clear 409 instead of a 500. What the request did before the vote and loses in
+    the rollback is only its visit bookkeeping, which the member's next request records again.
     """
     for _attempt in range(RETRIES):
         try:
