@@ -122,3 +122,36 @@ def test_a_manager_can_start_a_run_from_the_page(client, db, town, clock):
     assert response.status_code == 303
     assert db.scalar(select(func.count()).select_from(ScoringRun)) == 1
     assert "@alice" in client.get("/ambassadors").text
+
+
+def _statements(connection, client, path):
+    from sqlalchemy import event
+
+    seen = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+    return len(seen)
+
+
+def test_pages_issue_the_same_statements_whatever_the_number_of_members(client, db, settings, town, clock, connection):
+    from datetime import timedelta
+
+    clock.now = NOW
+    log_in(client, make_user(db, username="manny", roles=("manager",)))
+    run_scoring(db, settings, NOW - timedelta(days=1))
+    run_scoring(db, settings, NOW)
+    paths = ("/ambassadors", "/ambassadors/journey", "/ambassadors/members/alice")
+    client.get("/ambassadors")  # the first request of the day records the visit
+    few = {path: _statements(connection, client, path) for path in paths}
+    for n in range(15):
+        make_user(db, username=f"extra{n}", created_at=NOW - timedelta(days=50))
+    run_scoring(db, settings, NOW + timedelta(hours=1))
+    many = {path: _statements(connection, client, path) for path in paths}
+    assert many == few
