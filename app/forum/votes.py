@@ -80,7 +80,7 @@ def _voter(session: Session, voter_id: int) -> Viewer:
     return Viewer(id=voter_id, roles=frozenset({"member", *roles}))
 
 
-def _check_may_vote(session: Session, settings, voter_id: int, post, value: int, now: datetime) -> None:
+def _check_visible(session: Session, voter_id: int, post) -> None:
     viewer = _voter(session, voter_id)
     hidden = post.hidden_at is not None or post.topic_hidden_at is not None
     if (
@@ -89,6 +89,9 @@ def _check_may_vote(session: Session, settings, voter_id: int, post, value: int,
         or (hidden and not can_moderate(viewer))
     ):
         raise NotFound(N_("This post does not exist or you may not see it."))
+
+
+def _check_may_vote(session: Session, settings, voter_id: int, post, value: int, now: datetime) -> None:
     if post.author_id == voter_id:
         raise Forbidden(N_("You cannot vote on your own posts."))
     suspension = active_suspension(session, voter_id, now)
@@ -172,6 +175,7 @@ def cast_vote(session: Session, settings, *, voter_id: int, post_id: int, value:
         .join(Topic, Topic.id == Post.topic_id)
         .where(Post.id == post_id)
     ).one()
+    _check_visible(session, voter_id, post)
     old = current_vote(session, voter_id, post_id)
     if value != old:
         _check_may_vote(session, settings, voter_id, post, value, now)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.errors import Forbidden, NotFound, RateLimited
+from app.forum import answers as forum_answers
 from app.forum import service as forum_service
 from app.forum.models import Post, Suspension
 from app.forum.votes import PostVote, cast_vote, recompute_scores, score_drift
@@ -131,7 +132,7 @@ def test_daily_vote_cap_limits_vote_karma_and_reversal_takes_back_exactly_what_w
     _vote(db, settings, voter, replies[2].id, 1, clock.advance(minutes=1))
     assert karma_of(db, helper) == 25  # the freed room is used again, never more than the cap
     # Accepted answers are exempt from the cap.
-    forum_service.accept_answer(db, viewer_for(db, asker.id), topic.id, replies[0].id, clock.advance(minutes=1))
+    forum_answers.accept_answer(db, viewer_for(db, asker.id), topic.id, replies[0].id, clock.advance(minutes=1))
     assert karma_of(db, helper) == 40
     # A new UTC day has a fresh cap.
     clock.advance(days=1)
@@ -145,9 +146,9 @@ def test_accepting_answers_credits_answerer_and_asker_and_unaccepting_reverses(d
     asker, helper = member(db), member(db)
     topic = question(db, asker, now=clock.now)
     reply = answer(db, topic, helper, now=clock.advance(minutes=5))
-    forum_service.accept_answer(db, viewer_for(db, asker.id), topic.id, reply.id, clock.advance(minutes=1))
+    forum_answers.accept_answer(db, viewer_for(db, asker.id), topic.id, reply.id, clock.advance(minutes=1))
     assert (karma_of(db, helper), karma_of(db, asker)) == (15, 2)
-    forum_service.unaccept_answer(db, viewer_for(db, asker.id), topic.id, clock.advance(minutes=1))
+    forum_answers.unaccept_answer(db, viewer_for(db, asker.id), topic.id, clock.advance(minutes=1))
     assert (karma_of(db, helper), karma_of(db, asker)) == (0, 0)
     assert reasons(db, helper) == [("answer_accepted", 15), ("answer_unaccepted", -15)]
 
@@ -156,7 +157,7 @@ def test_accepting_your_own_answer_earns_nothing(db, settings, clock):
     asker = member(db)
     topic = question(db, asker, now=clock.now)
     reply = answer(db, topic, asker, now=clock.advance(minutes=5))
-    forum_service.accept_answer(db, viewer_for(db, asker.id), topic.id, reply.id, clock.advance(minutes=1))
+    forum_answers.accept_answer(db, viewer_for(db, asker.id), topic.id, reply.id, clock.advance(minutes=1))
     assert karma_of(db, asker) == 0
 
 
@@ -167,7 +168,7 @@ def test_deleting_a_post_reverses_its_karma(db, settings, clock):
     reply = answer(db, topic, helper, now=clock.advance(minutes=5))
     _vote(db, settings, member(db), reply.id, 1, clock.now)
     _vote(db, settings, voter, reply.id, -1, clock.now)
-    forum_service.accept_answer(db, viewer_for(db, asker.id), topic.id, reply.id, clock.advance(minutes=1))
+    forum_answers.accept_answer(db, viewer_for(db, asker.id), topic.id, reply.id, clock.advance(minutes=1))
     assert karma_of(db, helper) == 10 - 2 + 15
     forum_service.delete_post(db, viewer_for(db, helper.id), reply.id, clock.advance(minutes=1))
     assert karma_of(db, helper) == 0
@@ -230,3 +231,12 @@ def test_a_shipped_idea_credits_its_author_once(db, settings, clock):
     assert credit_idea_shipped(db, settings, author_id=author.id, idea_id=41, actor_id=None, now=clock.now)
     assert not credit_idea_shipped(db, settings, author_id=author.id, idea_id=41, actor_id=None, now=clock.now)
     assert reasons(db, author) == [("idea_shipped", 20)]
+
+
+def test_withdrawing_a_vote_never_cast_on_a_hidden_category_post_is_still_not_found(db, settings, clock):
+    from tests.forum_factories import make_category
+
+    labs = make_category(db, visibility="groups", groups=("labs",))
+    topic = question(db, member(db, roles=("labs",)), now=clock.now, category=labs)
+    with pytest.raises(NotFound):
+        _vote(db, settings, member(db), first_post_id(db, topic), 0, clock.now)
