@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import swagger_ui_bundle
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse

@@ -47,7 +47,7 @@ def via_proxy(proxied_app):
 
 
 def test_seventh_failure_from_one_ip_within_a_minute_gets_429(client, db, clock):
-    user = make_user(db, username="alice")
+    make_user(db, username="alice")
     for n in range(6):
         _fail(client, f"nobody{n}")
         clock.advance(seconds=5)
@@ -68,7 +68,7 @@ def test_seventh_failure_from_one_ip_within_a_minute_gets_429(client, db, clock)
 
 
 def test_six_failures_a_minute_are_still_allowed(client, db, clock):
-    user = make_user(db, username="alice")
+    make_user(db, username="alice")
     for n in range(5):
         _fail(client, f"nobody{n}")
     response = post_form(client, "/login", {"identifier": "alice", "password": PASSWORD})

@@ -13,7 +13,7 @@ from app.accounts.models import ApiToken
 from app.db import SessionDep
 from app.errors import NotFound, ValidationFailed
 from app.i18n import N_
-from app.web import LANGUAGES, flash, get_now, redirect, render, request_language, viewer_of
+from app.web import LANGUAGES, flash, get_now, redirect, render, request_language
 
 router = APIRouter()
 FormStr = Annotated[str, Form()]

@@ -41,7 +41,7 @@ def normalize_email(address: str) -> str:
     """Validate an address and return its normalized form, or raise ValidationFailed."""
     try:
         return validate_email(address.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as error:
+    except EmailNotValidError:
         raise ValidationFailed(
             N_("Please check the e-mail address."), detail={"email": N_("This does not look like a valid e-mail address.")}
         ) from None

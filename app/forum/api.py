@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.accounts.auth import MemberDep
 from app.db import SessionDep
 from app.errors import NotFound
-from app.forum import browse, editing, service
+from app.forum import answers, browse, editing, service
 from app.forum.models import Post
 from app.forum.schemas import (
     AcceptAnswer,
@@ -140,13 +140,13 @@ def revisions(request: Request, post_id: int, db: SessionDep):
 @router.post("/topics/{topic_id}/accept", status_code=204)
 def accept(request: Request, topic_id: int, db: SessionDep, viewer: MemberDep, data: AcceptAnswer):
     """Mark a reply as the accepted answer (asker or staff)."""
-    service.accept_answer(db, viewer, topic_id, data.post_id, get_now(request))
+    answers.accept_answer(db, viewer, topic_id, data.post_id, get_now(request))
 
 
 @router.delete("/topics/{topic_id}/accept", status_code=204)
 def unaccept(request: Request, topic_id: int, db: SessionDep, viewer: MemberDep):
     """Clear the accepted answer (asker or staff)."""
-    service.unaccept_answer(db, viewer, topic_id, get_now(request))
+    answers.unaccept_answer(db, viewer, topic_id, get_now(request))
 
 
 @router.get("/posts/{post_id}", response_model=PostRead)

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from app.demo_context import DemoContext, DemoMember
-from app.forum import categories, demo_text, editing, service
+from app.forum import answers, categories, demo_text, editing, service
 from app.forum.models import Post
 from app.forum.queries import viewer_for
 from app.web import Viewer
@@ -180,7 +180,7 @@ def build(session: Session, settings, ctx: DemoContext) -> None:
             posts[action.order] = post.id
             ctx.post_ids.append(post.id)
         elif action.kind == "accept" and data["post"] in posts:
-            service.accept_answer(session, who, topics[data["topic"]], posts[data["post"]], action.at)
+            answers.accept_answer(session, who, topics[data["topic"]], posts[data["post"]], action.at)
             ctx.count("accepted answers")
         elif action.kind == "edit" and data["post"] in posts:
             post_id = posts[data["post"]]

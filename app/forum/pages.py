@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse
 
 from app.db import SessionDep
 from app.errors import AppError, NotFound, RateLimited
-from app.forum import browse, service
+from app.forum import browse, reading, service
 from app.forum.models import Post
 from app.i18n import N_
 from app.web import get_now, redirect, render, viewer_of
@@ -187,7 +187,7 @@ def _topic_page(
     viewer = viewer_of(request)
     view = browse.topic_page(db, viewer, topic_id, page)
     if track and viewer.is_authenticated:
-        service.record_read(db, viewer.id, view.id, [p.number for p in view.posts], get_now(request))
+        reading.record_read(db, viewer.id, view.id, [p.number for p in view.posts], get_now(request))
     if reply is None and quote:
         reply = _quote_text(db, view.id, quote)
     return render(

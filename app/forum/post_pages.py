@@ -12,7 +12,7 @@ from app.accounts.auth import require_member
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, NotFound
 from app.forum import activity as activity_queries
-from app.forum import browse, editing, service
+from app.forum import answers, browse, editing, service
 from app.forum.pages import error_headers
 from app.forum.permissions import can_edit_post, can_moderate
 from app.i18n import N_
@@ -134,7 +134,7 @@ def accept(request: Request, topic_id: int, db: SessionDep, post_id: FormStr = "
     viewer = require_member(request)
     if not post_id.isdigit():
         raise NotFound(N_("This post does not exist or you may not see it."))
-    service.accept_answer(db, viewer, topic_id, int(post_id), get_now(request))
+    answers.accept_answer(db, viewer, topic_id, int(post_id), get_now(request))
     flash(request, N_("The answer is marked as accepted."), "success")
     return redirect(_permalink(db, viewer, topic_id, 1))
 
@@ -143,7 +143,7 @@ def accept(request: Request, topic_id: int, db: SessionDep, post_id: FormStr = "
 def unaccept(request: Request, topic_id: int, db: SessionDep):
     """Clear the accepted answer (asker or staff)."""
     viewer = require_member(request)
-    service.unaccept_answer(db, viewer, topic_id, get_now(request))
+    answers.unaccept_answer(db, viewer, topic_id, get_now(request))
     flash(request, N_("The accepted answer was cleared."), "success")
     return redirect(_permalink(db, viewer, topic_id, 1))
 

@@ -9,17 +9,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from slugify import slugify
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User, UserVisit
+from app.accounts.models import User
 from app.db import insert_ignore
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.events import publish
 from app.forum import markdown, moderation
-from app.forum.events import AnswerAccepted, AnswerUnaccepted, PostCreated, PostDeleted
+from app.forum.events import PostCreated, PostDeleted
 from app.forum.models import TOPIC_KINDS, Category, Post, Tag, Topic, TopicRead, TopicTag
-from app.forum.permissions import can_accept_answer, can_moderate
+from app.forum.permissions import can_moderate
 from app.forum.queries import visible_category_ids
 from app.i18n import N_
 from app.web import Viewer
@@ -338,71 +338,14 @@ def delete_post(session: Session, viewer: Viewer, post_id: int, now: datetime) -
     if post.deleted_at is not None:
         return post
     if topic.accepted_post_id == post.id:
+        from app.forum.answers import unaccept_answer  # answers builds on this module
+
         unaccept_answer(session, viewer, topic.id, now, check=False)
     post.deleted_at = now
     topic.reply_count -= 1
     session.flush()
     publish(session, PostDeleted(post_id=post.id, author_id=post.author_id, by_id=viewer.id, at=now))
     return post
-
-
-def accept_answer(session: Session, viewer: Viewer, topic_id: int, post_id: int, now: datetime) -> Topic:
-    """Mark a reply as the answer to a question (replacing any earlier one)."""
-    topic = get_visible_topic(session, viewer, topic_id, for_update=True)
-    if not can_accept_answer(viewer, topic.author_id):
-        raise Forbidden(N_("Only the asker or staff can choose the accepted answer."))
-    if topic.kind != "question":
-        raise Conflict(N_("Only questions have accepted answers."))
-    post = session.get(Post, post_id)
-    if post is None or post.topic_id != topic.id or post.post_number == 1 or post.deleted_at or post.hidden_at:
-        raise ValidationFailed(N_("Choose a visible reply in this topic as the answer."))
-    if topic.accepted_post_id == post.id:
-        return topic
-    if topic.accepted_post_id is not None:
-        unaccept_answer(session, viewer, topic.id, now, check=False)
-    topic.accepted_post_id = post.id
-    topic.accepted_at = now
-    topic.accepted_by_id = viewer.id
-    session.flush()
-    publish(
-        session,
-        AnswerAccepted(
-            topic_id=topic.id,
-            post_id=post.id,
-            answer_author_id=post.author_id,
-            asker_id=topic.author_id,
-            accepted_by_id=viewer.id,
-            at=now,
-        ),
-    )
-    return topic
-
-
-def unaccept_answer(session: Session, viewer: Viewer, topic_id: int, now: datetime, *, check: bool = True) -> Topic:
-    """Clear the accepted answer of a question."""
-    topic = get_visible_topic(session, viewer, topic_id, for_update=True)
-    if check and not can_accept_answer(viewer, topic.author_id):
-        raise Forbidden(N_("Only the asker or staff can choose the accepted answer."))
-    if topic.accepted_post_id is None:
-        return topic
-    old_id = topic.accepted_post_id
-    answer_author_id = session.scalar(select(Post.author_id).where(Post.id == old_id))
-    topic.accepted_post_id = None
-    topic.accepted_at = None
-    topic.accepted_by_id = None
-    session.flush()
-    publish(
-        session,
-        AnswerUnaccepted(
-            topic_id=topic.id,
-            post_id=old_id,
-            answer_author_id=answer_author_id,
-            asker_id=topic.author_id,
-            by_id=viewer.id,
-            at=now,
-        ),
-    )
-    return topic
 
 
 def _moderated_topic(session: Session, viewer: Viewer, topic_id: int) -> Topic:
@@ -442,88 +385,3 @@ def move_topic(session: Session, viewer: Viewer, topic_id: int, category_id) -> 
 def update_tags(session: Session, viewer: Viewer, topic: Topic, tags) -> None:
     """Replace a topic's tags (its author or moderators, through the first post's edit form)."""
     _set_tags(session, topic, normalize_tags(tags))
-
-
-def record_read(
-    session: Session, user_id: int, topic_id: int, post_numbers, now: datetime
-) -> int:
-    """Note that a member saw these posts of a topic; returns how many were newly read.
-
-    Newly read posts are added to today's user_visit.posts_read with one atomic UPDATE, so two
-    tabs reading at once never lose a count.
-    """
-    numbers = sorted(set(post_numbers))
-    if not numbers:
-        return 0
-    insert_ignore(
-        session,
-        TopicRead.__table__,
-        {"user_id": user_id, "topic_id": topic_id, "last_read_post_number": 0, "updated_at": now},
-        ["user_id", "topic_id"],
-    )
-    previous = session.scalar(
-        select(TopicRead.last_read_post_number).where(TopicRead.user_id == user_id, TopicRead.topic_id == topic_id)
-    ) or 0
-    newly = sum(1 for number in numbers if number > previous)
-    if not newly:
-        return 0
-    result = session.execute(
-        update(TopicRead)
-        .where(
-            TopicRead.user_id == user_id,
-            TopicRead.topic_id == topic_id,
-            TopicRead.last_read_post_number == previous,
-        )
-        .values(last_read_post_number=numbers[-1], updated_at=now)
-    )
-    if result.rowcount != 1:
-        return 0  # another request recorded this read first; it got the credit
-    insert_ignore(
-        session,
-        UserVisit.__table__,
-        {"user_id": user_id, "day": now.date(), "posts_read": 0, "derived": False},
-        ["user_id", "day"],
-    )
-    session.execute(
-        update(UserVisit)
-        .where(UserVisit.user_id == user_id, UserVisit.day == now.date())
-        .values(posts_read=UserVisit.posts_read + newly)
-    )
-    return newly
-
-
-def _counter_expressions():
-    replies = (
-        select(func.count(Post.id))
-        .where(Post.topic_id == Topic.id, Post.post_number > 1, Post.deleted_at.is_(None))
-        .scalar_subquery()
-    )
-    topics = select(func.count(Topic.id)).where(Topic.category_id == Category.id).scalar_subquery()
-    tagged = select(func.count()).select_from(TopicTag).where(TopicTag.tag_id == Tag.id).scalar_subquery()
-    return replies, topics, tagged
-
-
-def counter_drift(session: Session) -> list[tuple[str, int, int, int]]:
-    """Cached counters that differ from a recount: (table, id, cached, recomputed)."""
-    replies, topics, tagged = _counter_expressions()
-    drift = []
-    for table, model, column, expression in (
-        ("topic", Topic, Topic.reply_count, replies),
-        ("category", Category, Category.topic_count, topics),
-        ("tag", Tag, Tag.topic_count, tagged),
-    ):
-        for row_id, cached, real in session.execute(select(model.id, column, expression)):
-            if cached != real:
-                drift.append((table, row_id, cached, real))
-    return drift
-
-
-def recompute_counters(session: Session) -> int:
-    """Recount topic.reply_count, category.topic_count and tag.topic_count; returns rows fixed."""
-    replies, topics, tagged = _counter_expressions()
-    fixed = 0
-    fixed += session.execute(update(Topic).where(Topic.reply_count != replies).values(reply_count=replies)).rowcount
-    fixed += session.execute(update(Category).where(Category.topic_count != topics).values(topic_count=topics)).rowcount
-    fixed += session.execute(update(Tag).where(Tag.topic_count != tagged).values(topic_count=tagged)).rowcount
-    session.expire_all()
-    return fixed

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import event, select
 
-from app.forum import service
+from app.forum import answers
 from app.forum.models import Post
 from app.forum.queries import viewer_for
 
@@ -50,8 +50,8 @@ def test_topic_page_statements_do_not_grow_with_posts(client, db, clock, connect
     category = make_category(db)
     small = _topic_with_replies(db, clock, 2, category)  # 3 posts
     large = _topic_with_replies(db, clock, 19, category)  # 20 posts
-    service.accept_answer(db, viewer_for(db, small.author_id), small.id, _reply_id(db, small), clock.now)
-    service.accept_answer(db, viewer_for(db, large.author_id), large.id, _reply_id(db, large), clock.now)
+    answers.accept_answer(db, viewer_for(db, small.author_id), small.id, _reply_id(db, small), clock.now)
+    answers.accept_answer(db, viewer_for(db, large.author_id), large.id, _reply_id(db, large), clock.now)
     for viewer in (None, make_user(db)):
         if viewer is not None:
             log_in(client, viewer)

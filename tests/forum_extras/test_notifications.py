@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from app.forum import service
+from app.forum import answers
 from app.forum.models import Notification, NotificationSetting
 from tests.conftest import csrf_of, post_form
 from tests.factories import log_in
@@ -51,7 +51,7 @@ def test_accepted_answer_notifies_its_author_only(forum, clock):
     ann, ben = member(db, "ann"), member(db, "ben")
     topic = make_topic(db, author=ann, kind="question")
     answer = make_reply(db, topic=topic, author=ben)
-    service.accept_answer(db, as_viewer(db, ann), topic.id, answer.id, clock.now)
+    answers.accept_answer(db, as_viewer(db, ann), topic.id, answer.id, clock.now)
     assert kinds(db, ben) == ["accepted"]
     assert kinds(db, ann) == ["reply"]
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.accounts.models import User
 from app.errors import AppError
+from app.forum import answers as forum_answers
 from app.forum import service as forum_service
 from app.forum.models import Post, Topic
 from app.forum.queries import viewer_for
@@ -84,10 +85,10 @@ def test_any_sequence_keeps_karma_ledger_and_scores_exact(db, steps):
                 elif action == "accept":
                     post_id = posts[step[1]]
                     topic = post_topic[post_id]
-                    forum_service.accept_answer(db, viewer_for(db, topic.author_id), topic.id, post_id, now)
+                    forum_answers.accept_answer(db, viewer_for(db, topic.author_id), topic.id, post_id, now)
                 else:
                     topic = topics[step[1]]
-                    forum_service.unaccept_answer(db, viewer_for(db, topic.author_id), topic.id, now)
+                    forum_answers.unaccept_answer(db, viewer_for(db, topic.author_id), topic.id, now)
                 savepoint.commit()
             except AppError:
                 savepoint.rollback()  # what a request does with a refused action

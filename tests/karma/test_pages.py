@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import event, select
 
 from app.accounts.models import UserVisit
-from app.forum import service as forum_service
+from app.forum import answers as forum_answers
 from app.forum.models import Post
 from app.forum.queries import viewer_for
 from app.forum.votes import PostVote, cast_vote
@@ -157,7 +157,7 @@ def test_badges_are_awarded_by_the_job_and_shown(client, db, clock):
     asker, helper = member(db, "asker"), member(db, "badger")
     topic = question(db, asker, now=clock.now)
     reply = answer(db, topic, helper, now=clock.advance(minutes=3))
-    forum_service.accept_answer(db, viewer_for(db, asker.id), topic.id, reply.id, clock.now)
+    forum_answers.accept_answer(db, viewer_for(db, asker.id), topic.id, reply.id, clock.now)
     for offset in range(100):
         db.add(UserVisit(user_id=helper.id, day=date(2025, 1, 1) + timedelta(days=offset), posts_read=0, derived=False))
     db.add(UserVisit(user_id=asker.id, day=date(2025, 1, 1), posts_read=0, derived=False))
@@ -227,7 +227,7 @@ def test_topic_page_shows_vote_buttons_to_other_members_only(client, db, clock):
     assert f'action="/p/{reply.id}/vote"' in page.text
     post_form(client, f"/p/{reply.id}/vote", {"value": "up"}, token_from=f"/t/{topic.id}-{topic.slug}")
     page = client.get(f"/t/{topic.id}-{topic.slug}")
-    assert f'<span class="vote-score" aria-label="Score">1</span>' in page.text
+    assert '<span class="vote-score" aria-label="Score">1</span>' in page.text
     log_in(client, author)
     page = client.get(f"/t/{topic.id}-{topic.slug}")
     assert f'action="/p/{reply.id}/vote"' not in page.text
