@@ -4,7 +4,7 @@ counts, e-mail delivery by preference, and signed one-click unsubscribe links.""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
@@ -22,8 +22,10 @@ from app.mail import queue_email
 from app.web import Viewer, render_email, translations_for
 
 # Precedence: a member gets one notification per post, of the strongest kind that applies.
-KINDS = ("mentioned", "quoted", "reply", "accepted")
+# idea_status is written by the ideas domain (ideas sits above the forum in the import order).
+KINDS = ("mentioned", "quoted", "reply", "accepted", "idea_status")
 KIND_LABELS = {
+    "idea_status": N_("Status changes of ideas I proposed, voted for or follow"),
     "reply": N_("Replies to my topics"),
     "quoted": N_("Replies that quote me"),
     "mentioned": N_("Mentions of my name"),
@@ -233,6 +235,7 @@ class NotificationRow:
     post_number: int | None
     created_at: datetime
     read: bool
+    data: dict = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -241,8 +244,15 @@ class NotificationRow:
 
     @property
     def target(self) -> str:
-        """The post the notification is about."""
-        return f"/t/{self.topic_id}/{self.post_number or 1}"
+        """The page the notification is about (an idea page for idea status changes)."""
+        return _target(self.kind, self.topic_id, self.post_number, self.data)
+
+
+def _target(kind: str, topic_id: int | None, post_number: int | None, data: dict) -> str:
+    url = data.get("url")
+    if kind == "idea_status" and isinstance(url, str) and url.startswith("/") and not url.startswith("//"):
+        return url
+    return f"/t/{topic_id}/{post_number or 1}" if topic_id else "/notifications"
 
 
 def _visible(session: Session, viewer: Viewer):
@@ -274,7 +284,7 @@ def list_notifications(session: Session, viewer: Viewer, page: int = 1) -> tuple
     rows = session.execute(
         select(
             Notification.id, Notification.kind, Notification.topic_id, Notification.created_at, Notification.read_at,
-            actor.username, actor.display_name, Topic.title, Post.post_number,
+            Notification.data, actor.username, actor.display_name, Topic.title, Post.post_number,
         )
         .outerjoin(Topic, Topic.id == Notification.topic_id)
         .outerjoin(Post, Post.id == Notification.post_id)
@@ -288,7 +298,7 @@ def list_notifications(session: Session, viewer: Viewer, page: int = 1) -> tuple
         NotificationRow(
             id=row.id, kind=row.kind, actor_username=row.username, actor_display_name=row.display_name,
             topic_id=row.topic_id, topic_title=row.title, post_number=row.post_number,
-            created_at=row.created_at, read=row.read_at is not None,
+            created_at=row.created_at, read=row.read_at is not None, data=_data(row.data),
         )
         for row in rows
     ], total
@@ -307,7 +317,15 @@ def open_notification(session: Session, viewer: Viewer, notification_id: int, no
     if note.read_at is None:
         note.read_at = now
         session.flush()
-    return f"/t/{note.topic_id}/{number or 1}" if note.topic_id else "/notifications"
+    return _target(note.kind, note.topic_id, number, _data(note.data))
+
+
+def _data(raw: str | None) -> dict:
+    try:
+        value = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def mark_all_read(session: Session, viewer: Viewer, now: datetime) -> int:

@@ -294,3 +294,10 @@ def members_who_posted_before(session: Session, until) -> set[int]:
     return set(session.scalars(
         select(Post.author_id).where(Post.author_id.is_not(None), Post.created_at < until).distinct()
     ))
+
+
+def unsubscribe_url(settings, user_id: int, kind: str) -> str:
+    """The one-click link that turns off one kind of notification e-mail for one member."""
+    from app.forum.notifications import unsubscribe_token  # notifications reads this module too
+
+    return f"{settings.base_url}/notifications/unsubscribe/{unsubscribe_token(settings, user_id, kind)}"

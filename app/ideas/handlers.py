@@ -17,7 +17,7 @@ from app.config import get_settings
 from app.events import subscribe
 from app.forum.models import Notification, NotificationSetting
 from app.forum.permissions import can_see_category
-from app.forum.queries import category_access
+from app.forum.queries import category_access, unsubscribe_url
 from app.i18n import N_
 from app.ideas.events import IdeaStatusChanged
 from app.ideas.models import STATUS_LABELS, Idea, IdeaArea, IdeaFollower, IdeaVote
@@ -77,7 +77,7 @@ def notify_status_changed(session: Session, event: IdeaStatusChanged) -> list[No
     path = idea_path(idea.id, idea.slug)
     data = json.dumps(
         {"title": idea.title, "idea_id": idea.id, "status": event.new_status, "old_status": event.old_status,
-         "note": event.note, "url": path}
+         "status_label": STATUS_LABELS[event.new_status], "note": event.note, "url": path}
     )
     notes = [
         Notification(user_id=uid, kind=KIND, actor_id=event.by_id, topic_id=idea.topic_id, post_id=None, data=data,
@@ -109,6 +109,7 @@ def _queue_emails(session: Session, settings, recipients: set[int], event: IdeaS
         context = {
             "user": user, "title": title, "status": status, "note": event.note, "link": link,
             "site_name": settings.site_name, "preferences_link": f"{settings.base_url}/notifications/preferences",
+            "unsubscribe_link": unsubscribe_url(settings, user.id, KIND),
         }
         queue_email(
             session, kind=f"notification_{KIND}", user_id=user.id, to_address=user.email,
