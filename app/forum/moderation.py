@@ -88,13 +88,14 @@ def check_can_post(session: Session, settings, user_id: int, now: datetime, kind
 
     Order matters for the message a member sees: a suspension explains itself first, then the
     short posting rate limit, then the daily limits of accounts younger than new_member_hours.
+    Windows end at `now`, so back-dated work (imports, the demo) is judged by its own moment.
     """
     check_not_suspended(session, user_id, now)
 
     window = timedelta(seconds=settings.post_rate_seconds)
     recent = session.execute(
         select(func.count(Post.id), func.min(Post.created_at)).where(
-            Post.author_id == user_id, Post.created_at > now - window
+            Post.author_id == user_id, Post.created_at > now - window, Post.created_at <= now
         )
     ).one()
     if recent[0] >= settings.post_rate_count:
@@ -118,7 +119,7 @@ def check_can_post(session: Session, settings, user_id: int, now: datetime, kind
         limit = settings.new_member_topics_per_day
         count, oldest = session.execute(
             select(func.count(Topic.id), func.min(Topic.created_at)).where(
-                Topic.author_id == user_id, Topic.created_at > now - day
+                Topic.author_id == user_id, Topic.created_at > now - day, Topic.created_at <= now
             )
         ).one()
         message = N_("New members can start %(limit)s topics a day. You can start another one after %(when)s.")
@@ -126,7 +127,7 @@ def check_can_post(session: Session, settings, user_id: int, now: datetime, kind
         limit = settings.new_member_replies_per_day
         count, oldest = session.execute(
             select(func.count(Post.id), func.min(Post.created_at)).where(
-                Post.author_id == user_id, Post.post_number > 1, Post.created_at > now - day
+                Post.author_id == user_id, Post.post_number > 1, Post.created_at > now - day, Post.created_at <= now
             )
         ).one()
         message = N_("New members can write %(limit)s replies a day. You can reply again after %(when)s.")
