@@ -300,3 +300,20 @@ def test_flag_queue_statements_do_not_grow_with_flags(forum, client, connection)
         page = client.get("/mod/flags")
     assert page.text.count("Agree and hide the post") == 8
     assert len(many) == len(few)
+
+
+def test_posting_limits_judge_back_dated_work_by_its_own_moment(forum, clock, settings):
+    """An import or the demo writes history in time order; posts dated after the moment being
+    judged must not count against the limit at that moment."""
+    from app.forum import moderation
+
+    db = forum
+    ann, ben = member(db, "ann"), member(db, "ben")
+    topic = make_topic(db, author=ann, title="History in order")
+    later = clock.now
+    for n in range(5):
+        make_reply(db, topic=topic, author=ben, body=f"Later reply {n}", now=later)
+    earlier = later.replace(hour=later.hour - 2)
+    moderation.check_can_post(db, settings, ben.id, earlier, "reply")  # must not raise
+    with pytest.raises(Exception, match="posting too fast"):
+        moderation.check_can_post(db, settings, ben.id, later, "reply")
