@@ -78,10 +78,11 @@ def baseline_rankings(session: Session, cutoff: datetime, pool: set[int]) -> dic
     tl3_since = cutoff - timedelta(days=TL3_DAYS)
     tl3_posts = forum_queries.post_activity_by_member(session, tl3_since, cutoff)
     tl3_votes = forum_queries.votes_received_by_member(session, tl3_since, cutoff)
+    tl3_vote_days = forum_queries.upvote_days_by_member(session, tl3_since, cutoff)
     tl3_visits = accounts_queries.visit_stats(session, tl3_since, cutoff)
     tl3 = {
         m: tl3_progress(tl3_visits["days"].get(m, 0), tl3_posts["topics_replied"].get(m, 0),
-                        tl3_votes["up"].get(m, 0), tl3_votes["up_days"].get(m, 0))
+                        tl3_votes["up"].get(m, 0), tl3_vote_days.get(m, 0))
         for m in pool
     }
     shuffled = sorted(pool)

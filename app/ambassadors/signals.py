@@ -39,8 +39,7 @@ class Facts:
     accepted_recent: dict[int, int]
     accepted_all: dict[int, int]
     first_responses: dict[int, tuple[int, float]]
-    received_recent: dict[str, dict[int, float]]
-    received_all: dict[str, dict[int, float]]
+    received: dict[str, dict[int, float]]
     given_recent: dict[int, tuple[int, int]]
     concentration: dict[int, float]
     stewardship_recent: dict[str, dict[int, float]]
@@ -160,14 +159,14 @@ def accepted_all(f: Facts) -> dict[int, float]:
 @signal("votes_per_post", GOOD, N_("%(value)s net votes per post in 90 days; median %(median)s"), digits=1)
 def votes_per_post(f: Facts) -> dict[int, float]:
     """Net votes received in the recent window per post written in it."""
-    net, posts = f.received_recent["net"], f.recent["posts"]
+    net, posts = f.received["net"], f.recent["posts"]
     return {member: net.get(member, 0) / count for member, count in posts.items() if count}
 
 
 @signal("net_score", GOOD, N_("net score of %(value)s from other members' votes; median %(median)s"))
 def net_score(f: Facts) -> dict[int, float]:
     """Upvotes minus downvotes received from others, all time."""
-    return f.received_all["net"]
+    return f.received["net_all"]
 
 
 # --- helpfulness and reach ---
@@ -281,7 +280,7 @@ def vote_concentration(f: Facts) -> dict[int, float]:
     """Percent of recent upvotes received that came from the member's 3 most frequent voters
     (only for members with at least CONCENTRATION_MIN_UPVOTES upvotes: a few honest votes from
     the same regulars are not suspicious)."""
-    up = f.received_recent["up"]
+    up = f.received["up"]
     return {m: round(100 * share) for m, share in f.concentration.items() if up.get(m, 0) >= CONCENTRATION_MIN_UPVOTES}
 
 
@@ -313,8 +312,7 @@ def gather(session: Session, now: datetime, window_days: int = 90, short_days: i
         accepted_recent=forum_queries.accepted_answers_by_member(session, since, now),
         accepted_all=forum_queries.accepted_answers_by_member(session, None, now),
         first_responses=forum_queries.first_responses_by_member(session, since, now),
-        received_recent=forum_queries.votes_received_by_member(session, since, now),
-        received_all=forum_queries.votes_received_by_member(session, None, now),
+        received=forum_queries.votes_received_by_member(session, since, now),
         given_recent=forum_queries.votes_given_by_member(session, since, now),
         concentration=forum_queries.upvote_concentration_by_member(session, since, now),
         stewardship_recent=forum_queries.stewardship_by_member(session, since, now),

@@ -144,36 +144,56 @@ def first_responses_by_member(session: Session, since, until) -> dict[int, tuple
 
 
 def votes_received_by_member(session: Session, since, until) -> dict[str, dict[int, float]]:
-    """Votes others cast in [since, until) on each member's posts: up, down, net, distinct voters and
-    distinct days; as {metric: {member id: value}}."""
-    from sqlalchemy import case, distinct, func
+    """Votes others cast on each member's posts, in one pass: up, down, net and distinct voters in
+    [since, until), and net_all for all time before `until`; as {metric: {member id: value}}."""
+    from sqlalchemy import and_, case, distinct, func
+
+    from app.forum.models import Post
+    from app.forum.votes import PostVote
+
+    recent = and_(*_window(PostVote.created_at, since, until)[1:]) if since is not None else True
+    rows = session.execute(
+        select(
+            Post.author_id,
+            func.sum(case((and_(recent, PostVote.value > 0), 1), else_=0)).label("up"),
+            func.sum(case((and_(recent, PostVote.value < 0), 1), else_=0)).label("down"),
+            func.count(distinct(case((recent, PostVote.voter_id)))).label("voters"),
+            func.sum(PostVote.value).label("net_all"),
+        )
+        .select_from(PostVote)
+        .join(Post, Post.id == PostVote.post_id)
+        .where(PostVote.value != 0, PostVote.voter_id != Post.author_id, Post.author_id.is_not(None),
+               PostVote.created_at < until)
+        .group_by(Post.author_id)
+    )
+    result: dict[str, dict[int, float]] = {"up": {}, "down": {}, "net": {}, "voters": {}, "net_all": {}}
+    for row in rows:
+        up, down = int(row.up or 0), int(row.down or 0)
+        if up or down:
+            result["up"][row.author_id] = up
+            result["down"][row.author_id] = down
+            result["net"][row.author_id] = up - down
+            result["voters"][row.author_id] = row.voters
+        result["net_all"][row.author_id] = int(row.net_all or 0)
+    return result
+
+
+def upvote_days_by_member(session: Session, since, until) -> dict[int, int]:
+    """Distinct days in [since, until) on which each member's posts received upvotes from others."""
+    from sqlalchemy import distinct, func
 
     from app.forum.models import Post
     from app.forum.votes import PostVote
 
     rows = session.execute(
-        select(
-            Post.author_id,
-            func.sum(case((PostVote.value > 0, 1), else_=0)).label("up"),
-            func.sum(case((PostVote.value < 0, 1), else_=0)).label("down"),
-            func.count(distinct(PostVote.voter_id)).label("voters"),
-            func.count(distinct(case((PostVote.value > 0, func.date(PostVote.created_at))))).label("up_days"),
-        )
+        select(Post.author_id, func.count(distinct(func.date(PostVote.created_at))))
         .select_from(PostVote)
         .join(Post, Post.id == PostVote.post_id)
-        .where(PostVote.value != 0, PostVote.voter_id != Post.author_id, Post.author_id.is_not(None),
+        .where(PostVote.value > 0, PostVote.voter_id != Post.author_id, Post.author_id.is_not(None),
                *_window(PostVote.created_at, since, until))
         .group_by(Post.author_id)
     )
-    result: dict[str, dict[int, float]] = {"up": {}, "down": {}, "net": {}, "voters": {}, "up_days": {}}
-    for row in rows:
-        up, down = int(row.up or 0), int(row.down or 0)
-        result["up"][row.author_id] = up
-        result["down"][row.author_id] = down
-        result["net"][row.author_id] = up - down
-        result["voters"][row.author_id] = row.voters
-        result["up_days"][row.author_id] = row.up_days
-    return result
+    return {author_id: int(days) for author_id, days in rows}
 
 
 def votes_given_by_member(session: Session, since, until) -> dict[int, tuple[int, int]]:
