@@ -128,7 +128,10 @@ def _as_of(value: str | None):
 
     if not value:
         return utcnow()
-    moment = datetime.fromisoformat(value)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date like 2025-01-31 (or 2025-01-31T12:00).") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
