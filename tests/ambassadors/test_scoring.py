@@ -87,3 +87,9 @@ def test_short_history_uses_the_documented_default_weights():
     assert model.weights()["accepted"] == round(3 / sum(scoring.DEFAULT_WEIGHTS["helper"].values()), 4)
     again = scoring.fit_profile("helper", features, np.zeros_like(target), features, min_positive=10)
     assert np.array_equal(model.predict(features), again.predict(features))
+
+
+def test_an_empty_community_gives_an_empty_run(db, settings):
+    run = run_scoring(db, settings, NOW)
+    assert run.member_count == 0 and _scores(db, run.id) == {}
+    assert not any(info["trained"] for info in json.loads(run.models).values())
