@@ -126,6 +126,30 @@ class Settings(BaseSettings):
     idea_vote_budget: int = Field(10, description="Active idea votes a member may hold; votes on shipped or declined ideas come back.")
     idea_trending_days: int = Field(30, description="Days of votes the 'trending' idea order counts.")
 
+    # mail delivery, digest and re-engagement (issue 8)
+    smtp_host: str = Field("", description="SMTP server that sends the outbox; empty means the worker leaves mail queued.")
+    smtp_port: int = Field(587, description="SMTP port (25, 587 for STARTTLS, 465 for implicit TLS).")
+    smtp_tls: str = Field("starttls", description="SMTP transport security: none, starttls or ssl.")
+    smtp_user: str = Field("", description="SMTP login name (empty: no authentication).")
+    smtp_password: str = Field("", description="SMTP password; never written to logs or the database.")
+    smtp_timeout_seconds: int = Field(30, description="Seconds before an SMTP connection or command times out.")
+    mail_batch_size: int = Field(100, description="Messages one worker pass claims and sends at most.")
+    mail_retry_minutes: list[int] = Field(
+        default_factory=lambda: [5, 30, 120, 720, 1440],
+        description="Waits (minutes) before each retry after a temporary failure; when they run out the message fails.",
+    )
+    digest_absent_days: int = Field(7, description="Days without a visit after which a member may get the weekly digest.")
+    digest_topics: int = Field(8, description="Popular topics listed in a digest.")
+    digest_max_absent_days: int = Field(180, description="Members away longer than this get no digest (they get re-engagement instead).")
+    reengage_quiet_days: int = Field(30, description="Days without a visit that put a member on the re-engagement page.")
+    reengage_champion_min_days: int = Field(7, description="Quiet days from which a top helper counts as a lapsed champion.")
+    reengage_champion_max_days: int = Field(90, description="Quiet days up to which a top helper counts as a lapsed champion.")
+    reengage_spacing_days: int = Field(30, description="Days that must pass between two nudges to the same member.")
+    reengage_max_unanswered: int = Field(3, description="Nudges without a visit after them that end nudging a member.")
+    reengage_return_days: int = Field(14, description="Days after a nudge in which a visit counts as a return.")
+    reengage_listed: int = Field(100, description="Members listed on the re-engagement page.")
+    reengage_auto_per_run: int = Field(20, description="Automatic nudges the worker sends per run at most.")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -2,6 +2,7 @@
 
 from app.accounts import models as accounts_models  # noqa: F401
 from app.ambassadors import models as ambassadors_models  # noqa: F401
+from app.ambassadors import reengagement_models  # noqa: F401
 from app.db import Base
 from app.forum import models as forum_models  # noqa: F401
 from app.forum import votes as forum_votes  # noqa: F401
@@ -9,6 +10,7 @@ from app.ideas import models as ideas_models  # noqa: F401
 from app.importers import models as importers_models  # noqa: F401
 from app.karma import models as karma_models  # noqa: F401
 from app import mail  # noqa: F401
+from app import worker  # noqa: F401
 
 metadata = Base.metadata
 
