@@ -31,7 +31,7 @@ from app.ideas import pages as ideas_pages
 from app.karma import api as karma_api
 from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
-from app.web import STATIC_DIR, csrf_protect, security_headers, templates
+from app.web import STATIC_DIR, add_profile_section, csrf_protect, security_headers, templates
 
 
 def register_event_handlers() -> None:
@@ -40,6 +40,11 @@ def register_event_handlers() -> None:
     forum_threads.register()
     ideas_handlers.register()
     karma_handlers.register()
+
+
+def register_profile_sections() -> None:
+    """Higher domains add their parts of a member's profile page (accounts cannot import them)."""
+    add_profile_section(karma_pages.profile_section)
 
 
 def create_app(settings: Settings | None = None, *, clock=utcnow, session_factory=None) -> FastAPI:
@@ -97,4 +102,5 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
         return templates.TemplateResponse(request, "api_docs.html", {})
 
     register_event_handlers()
+    register_profile_sections()
     return app

@@ -260,3 +260,25 @@ def get_now(request: Request):
     if not hasattr(request.state, "now"):
         request.state.now = request.app.state.clock()
     return request.state.now
+
+
+# Sections other domains add to a member's profile page. accounts sits at the bottom of the
+# import order and cannot import them; they register a provider here at start-up instead.
+# A provider takes (session, settings, viewer, member profile) and returns (template, context) or None.
+_profile_sections: list = []
+
+
+def add_profile_section(provider) -> None:
+    """Register a profile section provider once (order of registration is order on the page)."""
+    if provider not in _profile_sections:
+        _profile_sections.append(provider)
+
+
+def profile_sections(session, settings, viewer: Viewer, member) -> list[tuple[str, dict]]:
+    """Every registered section for this member, as (template, context) pairs."""
+    sections = []
+    for provider in _profile_sections:
+        section = provider(session, settings, viewer, member)
+        if section is not None:
+            sections.append(section)
+    return sections

@@ -13,7 +13,7 @@ from app.accounts.models import ApiToken
 from app.db import SessionDep
 from app.errors import NotFound, ValidationFailed
 from app.i18n import N_
-from app.web import LANGUAGES, flash, get_now, redirect, render, request_language
+from app.web import LANGUAGES, flash, get_now, profile_sections, redirect, render, request_language, viewer_of
 
 router = APIRouter()
 FormStr = Annotated[str, Form()]
@@ -171,7 +171,8 @@ def profile(request: Request, username: str, db: SessionDep):
     member = queries.profile(db, username)
     if member is None:
         raise NotFound(N_("There is no member with that name."))
-    return render(request, "accounts/profile.html", {"member": member})
+    sections = profile_sections(db, request.app.state.settings, viewer_of(request), member)
+    return render(request, "accounts/profile.html", {"member": member, "sections": sections})
 
 
 def _own_account(request: Request, db, username: str):

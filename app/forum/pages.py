@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse
 
 from app.db import SessionDep
 from app.errors import AppError, NotFound, RateLimited
-from app.forum import browse, reading, service
+from app.forum import browse, reading, service, votes
 from app.forum.models import Post
 from app.i18n import N_
 from app.web import get_now, redirect, render, viewer_of
@@ -200,6 +200,7 @@ def _topic_page(
             "message": message,
             "preview": preview,
             "move_categories": browse.visible_categories(db, viewer) if view.can_moderate else [],
+            "my_votes": votes.my_votes(db, viewer.id, [post.id for post in view.posts]),
         },
         status_code=status_code,
         headers=headers,

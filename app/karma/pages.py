@@ -105,3 +105,11 @@ def karma_settings_save(
     )
     flash(request, N_("Karma settings saved."), "success")
     return redirect("/admin/karma")
+
+
+def profile_section(session, settings, viewer, member):
+    """Karma, level and badges on a member's profile page (registered in app.main)."""
+    karma = queries.member_karma(session, settings, member.username)
+    if karma is None:
+        return None
+    return "karma/_profile_section.html", {"karma": karma, "badges": queries.badges_of(session, settings, member.id)}

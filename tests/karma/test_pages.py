@@ -168,6 +168,10 @@ def test_badges_are_awarded_by_the_job_and_shown(client, db, clock):
     page = client.get("/u/badger/badges")
     assert "First accepted answer" in page.text and "Faithful visitor" in page.text
     assert "First accepted answer" not in client.get("/u/asker/badges").text
+    profile = client.get("/u/badger").text  # the profile page shows karma, level and badges too
+    assert "First accepted answer" in profile and "Faithful visitor" in profile
+    assert 'href="/u/badger/karma">15<' in profile  # +15 for the accepted answer
+    assert "First accepted answer" not in client.get("/u/asker").text
 
 
 def test_voting_flags_page_is_for_staff(client, db, clock):
@@ -231,3 +235,16 @@ def test_topic_page_shows_vote_buttons_to_other_members_only(client, db, clock):
     log_in(client, author)
     page = client.get(f"/t/{topic.id}-{topic.slug}")
     assert f'action="/p/{reply.id}/vote"' not in page.text
+
+
+def test_topic_page_shows_the_viewers_own_vote_as_pressed(client, db, clock):
+    topic, reply = _reply(db, clock)
+    voter = member(db, "presser", karma=60)
+    log_in(client, voter)
+    page = f"/t/{topic.id}-{topic.slug}"
+    assert 'vote-up is-active' not in client.get(page).text
+    post_form(client, f"/p/{reply.id}/vote", {"value": "up"}, token_from=page, follow_redirects=False)
+    shown = client.get(page).text
+    block = shown[shown.index(f'id="vote-{reply.id}"'):]
+    assert 'vote-up is-active' in block[: block.index("</div>")]
+    assert 'aria-pressed="true"' in block[: block.index("</div>")]
