@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import datetime
 from functools import lru_cache
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from passlib.context import CryptContext
 
 from app.config import Settings
@@ -89,20 +90,32 @@ def hash_ip(settings: Settings, ip: str) -> str:
     return hmac.new(settings.secret_key.encode(), ip.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-def signer(settings: Settings, purpose: str) -> URLSafeTimedSerializer:
-    """A serializer whose signatures are valid only for one purpose."""
-    return URLSafeTimedSerializer(settings.secret_key, salt=f"hearth.{purpose}")
+def _timestamp_signer_at(now: datetime) -> type[TimestampSigner]:
+    class _SignerAt(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return int(now.timestamp())
+
+    return _SignerAt
 
 
-def sign(settings: Settings, purpose: str, payload) -> str:
-    """Sign a JSON-able payload for one purpose."""
-    return signer(settings, purpose).dumps(payload)
+def signer(settings: Settings, purpose: str, now: datetime | None = None) -> URLSafeTimedSerializer:
+    """A serializer whose signatures are valid only for one purpose.
+
+    With `now`, token ages are measured on the caller's clock (time is a parameter, DESIGN §3.6).
+    """
+    extra = {"signer": _timestamp_signer_at(now)} if now is not None else {}
+    return URLSafeTimedSerializer(settings.secret_key, salt=f"hearth.{purpose}", **extra)
 
 
-def unsign(settings: Settings, purpose: str, token: str, max_age_seconds: int):
-    """Return the payload of a valid, unexpired token, else None."""
+def sign(settings: Settings, purpose: str, payload, now: datetime | None = None) -> str:
+    """Sign a JSON-able payload for one purpose (stamped with `now` when given)."""
+    return signer(settings, purpose, now).dumps(payload)
+
+
+def unsign(settings: Settings, purpose: str, token: str, max_age_seconds: int, now: datetime | None = None):
+    """Return the payload of a valid token not older than max_age_seconds at `now`, else None."""
     try:
-        return signer(settings, purpose).loads(token, max_age=max_age_seconds)
+        return signer(settings, purpose, now).loads(token, max_age=max_age_seconds)
     except (BadSignature, SignatureExpired):
         return None
 

@@ -216,3 +216,21 @@ def test_preferences_save_with_a_valid_token(client, db):
     assert response.status_code == 200
     assert db.scalar(select(User.display_name).where(User.id == user.id)) == "Alice A."
     assert db.scalar(select(User.locale).where(User.id == user.id)) == "nl"
+
+
+def test_reset_and_verification_links_expire_on_the_sites_clock(client, db, clock, settings):
+    """Link ages are measured with the request clock: valid just before the limit, refused after."""
+    make_user(db, username="alice", email="alice@example.org")
+    _request_reset(client, "alice@example.org")
+    reset_path = link_path(last_email(db, "password_reset", "alice@example.org").body_text, "/reset/")
+    clock.advance(hours=settings.reset_token_hours, seconds=-5)
+    assert client.get(reset_path).status_code == 200
+    clock.advance(seconds=10)
+    expired = client.get(reset_path)
+    assert expired.status_code == 422 and "invalid, expired or already used" in expired.text
+
+    post_form(client, "/register", {"username": "bruno", "email": "bruno@example.org", "password": NEW_PASSWORD})
+    verify_path = link_path(last_email(db, "verify_email", "bruno@example.org").body_text, "/verify/")
+    clock.advance(days=settings.verify_token_days, seconds=5)
+    assert client.get(verify_path, follow_redirects=False).status_code == 422
+    assert db.scalar(select(User.email_verified_at).where(User.username == "bruno")) is None

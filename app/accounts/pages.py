@@ -146,7 +146,7 @@ def reset_request(request: Request, db: SessionDep, email: FormStr = ""):
 @router.get("/reset/{token}")
 def reset_form(request: Request, token: str, db: SessionDep):
     """Choose a new password from a reset link."""
-    service.user_for_reset_token(db, request.app.state.settings, token)
+    service.user_for_reset_token(db, request.app.state.settings, token, get_now(request))
     return render(request, "accounts/reset.html", {"token": token, "errors": {}})
 
 
@@ -155,7 +155,7 @@ def reset(request: Request, token: str, db: SessionDep, password: FormStr = ""):
     """Set the new password, end all other sessions and log this browser in."""
     settings = request.app.state.settings
     now = get_now(request)
-    user = service.user_for_reset_token(db, settings, token)
+    user = service.user_for_reset_token(db, settings, token, now)
     try:
         service.set_password(db, settings, user, password, now)
     except ValidationFailed as error:

@@ -111,13 +111,13 @@ def register_user(
 
 def send_verification(session: Session, settings: Settings, user: User, now: datetime) -> None:
     """Mail a signed link that confirms the member's e-mail address."""
-    token = security.sign(settings, "verify", {"uid": user.id, "email": user.email_key})
+    token = security.sign(settings, "verify", {"uid": user.id, "email": user.email_key}, now)
     _mail(session, settings, user, "verify_email", now, link=f"{settings.base_url}/verify/{token}")
 
 
 def verify_email(session: Session, settings: Settings, token: str, now: datetime) -> User:
     """Confirm the address a verification link was sent to."""
-    payload = security.unsign(settings, "verify", token, settings.verify_token_days * 86400)
+    payload = security.unsign(settings, "verify", token, settings.verify_token_days * 86400, now)
     user = session.get(User, payload["uid"]) if isinstance(payload, dict) else None
     if user is None or user.email_key != payload.get("email"):
         raise ValidationFailed(N_("This confirmation link is invalid or has expired."))
@@ -162,7 +162,7 @@ def request_password_reset(session: Session, settings: Settings, email: str, now
     user = session.scalar(select(User).where(User.email_key == email.strip().lower()))
     if user is None or user.is_imported:
         return
-    token = security.sign(settings, "reset", {"uid": user.id, "fp": _password_fingerprint(user)})
+    token = security.sign(settings, "reset", {"uid": user.id, "fp": _password_fingerprint(user)}, now)
     _mail(
         session,
         settings,
@@ -174,9 +174,9 @@ def request_password_reset(session: Session, settings: Settings, email: str, now
     )
 
 
-def user_for_reset_token(session: Session, settings: Settings, token: str) -> User:
+def user_for_reset_token(session: Session, settings: Settings, token: str, now: datetime) -> User:
     """The account a reset link belongs to, if the link is valid and unused."""
-    payload = security.unsign(settings, "reset", token, settings.reset_token_hours * 3600)
+    payload = security.unsign(settings, "reset", token, settings.reset_token_hours * 3600, now)
     user = session.get(User, payload["uid"]) if isinstance(payload, dict) else None
     if user is None or payload.get("fp") != _password_fingerprint(user):
         raise ValidationFailed(N_("This reset link is invalid, expired or already used."))
