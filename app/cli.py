@@ -1,4 +1,4 @@
-"""The `hearth` command: serve, migrate, create-admin, version."""
+"""The `hearth` command: serve, migrate, create-admin, demo, import, score, worker, version."""
 
 from __future__ import annotations
 
@@ -237,6 +237,19 @@ def recompute_karma() -> None:
     finally:
         engine.dispose()
     console.print(f"[green]Repaired[/green] karma of {members} members and the score of {posts} posts.")
+
+
+@cli.command()
+def worker(
+    once: bool = typer.Option(False, "--once", help="Run one pass (due jobs, then the outbox) and stop."),
+    interval: int = typer.Option(60, min=1, help="Seconds between passes."),
+) -> None:
+    """Send queued e-mail over SMTP and run the periodic jobs (karma, scoring, digest, re-engagement)."""
+    from app.main import register_event_handlers
+    from app.worker import run_forever
+
+    register_event_handlers()  # jobs publish events that other domains handle
+    run_forever(get_settings(), interval_seconds=interval, once=once, report=console.print)
 
 
 @cli.command()

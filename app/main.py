@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from app import __version__
+from app import __version__, worker_pages
 from app.accounts import api as accounts_api
 from app.accounts import pages as accounts_pages
 from app.accounts.auth import load_viewer
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(ideas_pages.router)
     app.include_router(ambassadors_api.router)
     app.include_router(ambassadors_pages.router)
+    app.include_router(worker_pages.router)
     app.include_router(accounts_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):
         app.include_router(karma_router)

@@ -27,6 +27,7 @@ STATIC_DIR = ROOT / "static"
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = {"en": "English", "de": "Deutsch", "nl": "Nederlands"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+ONE_CLICK_UNSUBSCRIBE_PREFIX = "/notifications/unsubscribe/"
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -167,6 +168,8 @@ async def csrf_protect(request: Request) -> None:
         return
     if request.headers.get("authorization", "").lower().startswith("bearer "):
         return  # token-authenticated API calls carry no ambient credentials
+    if request.url.path.startswith(ONE_CLICK_UNSUBSCRIBE_PREFIX):
+        return  # RFC 8058 one-click: the mail client POSTs; the signed token in the URL is the only credential
     expected = request.session.get("csrf")
     sent = request.headers.get("x-csrf-token")
     if sent is None:

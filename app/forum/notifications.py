@@ -23,13 +23,16 @@ from app.web import Viewer, render_email, translations_for
 
 # Precedence: a member gets one notification per post, of the strongest kind that applies.
 # idea_status is written by the ideas domain (ideas sits above the forum in the import order).
-KINDS = ("mentioned", "quoted", "reply", "accepted", "idea_status")
+# digest and reengage are sent by the worker and by managers (ambassadors domain), not per post.
+KINDS = ("mentioned", "quoted", "reply", "accepted", "idea_status", "digest", "reengage")
 KIND_LABELS = {
     "idea_status": N_("Status changes of ideas I proposed, voted for or follow"),
     "reply": N_("Replies to my topics"),
     "quoted": N_("Replies that quote me"),
     "mentioned": N_("Mentions of my name"),
     "accepted": N_("My answer was accepted"),
+    "digest": N_("A weekly digest of popular topics while I am away"),
+    "reengage": N_("A personal note from the community team when I have been away a while"),
 }
 SUBJECTS = {
     "reply": N_("%(actor)s replied to “%(title)s”"),
