@@ -122,6 +122,14 @@ class Settings(BaseSettings):
     journey_advocate_score: float = Field(75.0, description="Helper or ambassador score an Advocate holds.")
     journey_advocate_days: int = Field(60, description="Days an Advocate's score has stayed at journey_advocate_score.")
 
+    # invitations and roles (issue 8)
+    invitation_expiry_days: int = Field(30, description="Days an invitation into a role or labs stays open.")
+    invitation_decline_cooldown_days: int = Field(90, description="Days after a decline before the member may be invited into the same role again.")
+    invitation_daily_limit: int = Field(20, description="Invitations one manager may send per 24 hours.")
+    candidate_snooze_days: int = Field(60, description="Days a snoozed candidate stays hidden from the candidate list.")
+    role_quiet_days: int = Field(60, description="Days without a visit after which a role holder is listed for review.")
+    decisions_min_count: int = Field(30, description="Decisions (accepted/declined invitations, dismissals) a profile needs before scoring learns from them.")
+
     # ideas (issue 5)
     idea_vote_budget: int = Field(10, description="Active idea votes a member may hold; votes on shipped or declined ideas come back.")
     idea_trending_days: int = Field(30, description="Days of votes the 'trending' idea order counts.")

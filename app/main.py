@@ -10,9 +10,11 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from app import __version__, worker_pages
 from app.accounts import api as accounts_api
+from app.accounts import handlers as accounts_handlers
 from app.accounts import pages as accounts_pages
 from app.accounts.auth import load_viewer
 from app.ambassadors import api as ambassadors_api
+from app.ambassadors import invitation_api, invitation_pages, labs, roles_pages
 from app.ambassadors import pages as ambassadors_pages
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, utcnow
@@ -36,6 +38,7 @@ from app.web import STATIC_DIR, add_profile_section, csrf_protect, security_head
 
 def register_event_handlers() -> None:
     """Each domain subscribes its handlers to other domains' events here."""
+    accounts_handlers.register()
     forum_handlers.register()
     forum_threads.register()
     ideas_handlers.register()
@@ -93,6 +96,8 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(ideas_pages.router)
     app.include_router(ambassadors_api.router)
     app.include_router(ambassadors_pages.router)
+    for invitation_router in (invitation_api.router, labs.api_router, invitation_pages.router, roles_pages.router, labs.router):
+        app.include_router(invitation_router)
     app.include_router(worker_pages.router)
     app.include_router(accounts_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):

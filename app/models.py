@@ -1,6 +1,7 @@
 """Every domain's models in one registry, for Alembic and the tests."""
 
 from app.accounts import models as accounts_models  # noqa: F401
+from app.ambassadors import invitations as ambassadors_invitations  # noqa: F401
 from app.ambassadors import models as ambassadors_models  # noqa: F401
 from app.ambassadors import reengagement_models  # noqa: F401
 from app.db import Base

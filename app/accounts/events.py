@@ -42,3 +42,25 @@ class RoleRevoked(Event):
     role: str
     revoked_by_id: int | None
     at: datetime
+
+
+@dataclass(frozen=True)
+class RoleGrantRequested(Event):
+    """A higher domain asks accounts to grant a role (command event; accounts audits it)."""
+
+    user_id: int
+    role: str
+    granted_by_id: int | None
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class RoleRevokeRequested(Event):
+    """A higher domain asks accounts to remove a role (command event; accounts audits it)."""
+
+    user_id: int
+    role: str
+    revoked_by_id: int | None
+    reason: str
+    at: datetime

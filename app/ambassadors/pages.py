@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from app.accounts import queries as accounts_queries
 from app.accounts.auth import MemberDep
-from app.ambassadors import backtest, journey, queries, service, views
+from app.ambassadors import backtest, invitations, journey, queries, service, views
 from app.ambassadors.models import PROFILES
 from app.ambassadors.permissions import can_see_candidates, can_see_journey
 from app.ambassadors.signals import SIGNALS
@@ -42,6 +42,8 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
     settings = request.app.state.settings
     run = queries.latest_run(db)
     rows = queries.candidates(db, run, profile, settings.ambassador_candidates_shown) if run else []
+    hidden = invitations.hidden_candidates(db, profile, get_now(request))
+    rows = [row for row in rows if row.user_id not in hidden]
     return render(request, "ambassadors/candidates.html", {
         "run": run, "profile": profile, "profiles": PROFILES, "profile_names": views.PROFILE_NAMES,
         "rows": [(row, views.sentences(row.explanation)) for row in rows], "flag_names": views.FLAG_NAMES,

@@ -153,3 +153,57 @@ def to_0_100(raw: np.ndarray) -> np.ndarray:
 def median_of(values: list[float]) -> float:
     """The median of raw signal values (for explanations)."""
     return float(np.median(values)) if values else 0.0
+
+
+@dataclass
+class DecisionFit:
+    """What learning from managers' decisions found for one profile (see ambassadors/decisions.py).
+
+    base_auc: how well the history-trained score alone ranks accepted above declined/dismissed;
+    cv_auc: the decision model's cross-validated quality; blended_auc: the cross-validated quality
+    of the score blended half-and-half with the decision model. `scores` (0-100, before penalties)
+    is set only when the blend improved on the score alone.
+    """
+
+    base_auc: float
+    cv_auc: float
+    blended_auc: float
+    folds: int
+    improved: bool
+    scores: np.ndarray | None = None
+
+
+def _percentile_in(reference: np.ndarray, values: np.ndarray) -> np.ndarray:
+    ordered = np.sort(reference)
+    return np.searchsorted(ordered, values, side="right") / max(1, len(ordered))
+
+
+def learn_from_decisions(train_x: np.ndarray, labels: np.ndarray, base: ProfileModel, current: np.ndarray) -> DecisionFit | None:
+    """Fit accepted (1) vs declined/dismissed (0) on the members' signals when they were decided.
+
+    Returns None when both outcomes do not occur at least twice (nothing to cross-validate).
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    labels = np.asarray(labels, dtype=int)
+    minority = int(min(np.sum(labels == 1), np.sum(labels == 0)))
+    if minority < 2:
+        return None
+    folds = min(5, minority)
+    current_raw = base.predict(current)
+    base_train = _percentile_in(current_raw, base.predict(train_x))
+    features = signed_log(train_x)
+    model = LogisticRegression(max_iter=1000, random_state=RANDOM_STATE)
+    cv_prob = cross_val_predict(model, features, labels, method="predict_proba",
+                                cv=StratifiedKFold(folds, shuffle=True, random_state=RANDOM_STATE))[:, 1]
+    base_auc = float(roc_auc_score(labels, base_train))
+    cv_auc = float(roc_auc_score(labels, cv_prob))
+    blended_auc = float(roc_auc_score(labels, 0.5 * base_train + 0.5 * cv_prob))
+    fit = DecisionFit(round(base_auc, 4), round(cv_auc, 4), round(blended_auc, 4), folds, blended_auc > base_auc + 1e-9)
+    if fit.improved and len(current):
+        model.fit(features, labels)
+        blended = 0.5 * _percentile_in(current_raw, current_raw) + 0.5 * model.predict_proba(signed_log(current))[:, 1]
+        fit.scores = to_0_100(blended)
+    return fit

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.accounts import queries as accounts_queries
-from app.ambassadors import journey, training
+from app.ambassadors import decisions, journey, training
 from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun
 from app.ambassadors.queries import sustained_high_scorers
 from app.ambassadors.scoring import MODEL_VERSION
@@ -47,6 +47,7 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
     """Score every member as of `now` for every profile and store it as a new run."""
     started = time.perf_counter()
     scored = training.score(session, settings, now)
+    learned = decisions.learn(session, settings, scored)
     if progress:
         progress("scored")
     members = accounts_queries.members_before(session, now)
@@ -64,7 +65,7 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
         quality=json.dumps(scored.quality, sort_keys=True),
         models=json.dumps({
             profile: {"trained": model.trained, "positives": model.positives, "training_rows": model.training_rows,
-                      "weights": model.weights()}
+                      "weights": model.weights(), "decisions": learned[profile]}
             for profile, model in scored.models.items()
         }, sort_keys=True),
         timings="{}",

@@ -40,6 +40,9 @@ SUBJECTS = {
     "mentioned": N_("%(actor)s mentioned you in “%(title)s”"),
     "accepted": N_("Your answer in “%(title)s” was accepted"),
 }
+# Invitations into roles and changes to a member's roles, written by the ambassadors domain.
+KINDS = (*KINDS, "invitation")
+KIND_LABELS["invitation"] = N_("Invitations into community roles and changes to my roles")
 UNSUBSCRIBE_PURPOSE = "unsubscribe"
 UNSUBSCRIBE_MAX_AGE = 10 * 365 * 86400
 PER_PAGE = 30
@@ -253,7 +256,7 @@ class NotificationRow:
 
 def _target(kind: str, topic_id: int | None, post_number: int | None, data: dict) -> str:
     url = data.get("url")
-    if kind == "idea_status" and isinstance(url, str) and url.startswith("/") and not url.startswith("//"):
+    if kind in ("idea_status", "invitation") and isinstance(url, str) and url.startswith("/") and not url.startswith("//"):
         return url
     return f"/t/{topic_id}/{post_number or 1}" if topic_id else "/notifications"
 
