@@ -16,6 +16,7 @@ from app.accounts.auth import load_viewer
 from app.ambassadors import api as ambassadors_api
 from app.ambassadors import invitation_api, invitation_pages, labs, roles_pages
 from app.ambassadors import pages as ambassadors_pages
+from app.ambassadors import reengagement_pages
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, utcnow
 from app.errors import install_error_handlers
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(ambassadors_pages.router)
     for invitation_router in (invitation_api.router, labs.api_router, invitation_pages.router, roles_pages.router, labs.router):
         app.include_router(invitation_router)
+    app.include_router(reengagement_pages.router)
     app.include_router(worker_pages.router)
     app.include_router(accounts_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts.models import UserVisit
+from app.ambassadors import digest
 from app.db import make_engine, make_session_factory
+from app.forum.models import Category, Post, Topic
 from app.mail import OutboxEmail, queue_email
 from app.worker import Job, JobRun, run_pass
-from app.ambassadors import digest
-from app.forum.models import Category, Post, Topic
 from tests.conftest import make_settings
 from tests.factories import make_user
 from tests.mail.smtp import SmtpServer
