@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import demo as accounts_demo
 from app.ambassadors import demo as ambassadors_demo
+from app.ambassadors import demo_invitations as ambassadors_demo_invitations
 from app.accounts.demo import DEMO_EMAIL_DOMAIN
 from app.accounts.models import User
 from app.config import Settings
@@ -36,6 +37,7 @@ def steps() -> list[tuple[str, Step]]:
         ("ideas", ideas_demo.build),
         ("karma", karma_demo.build),
         ("ambassador scoring", ambassadors_demo.build),
+        ("invitations", ambassadors_demo_invitations.build),
     ]
 
 
