@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from app.accounts import demo as accounts_demo
 from app.ambassadors import demo as ambassadors_demo
 from app.ambassadors import demo_invitations as ambassadors_demo_invitations
+from app.ambassadors import demo_reengagement as ambassadors_demo_reengagement
 from app.accounts.demo import DEMO_EMAIL_DOMAIN
 from app.accounts.models import User
 from app.config import Settings
@@ -38,6 +39,7 @@ def steps() -> list[tuple[str, Step]]:
         ("karma", karma_demo.build),
         ("ambassador scoring", ambassadors_demo.build),
         ("invitations", ambassadors_demo_invitations.build),
+        ("re-engagement", ambassadors_demo_reengagement.build),
     ]
 
 

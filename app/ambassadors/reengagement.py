@@ -60,8 +60,14 @@ class LapsedMember:
     blocked: str | None  # why no nudge can be sent now (a message), or None
 
 
-def _last_visits():
-    return select(UserVisit.user_id, func.max(UserVisit.day).label("last_day")).group_by(UserVisit.user_id).subquery()
+def _last_visits(today: date):
+    """Each member's newest visit day up to `today` (a history built later never leaks backwards)."""
+    return (
+        select(UserVisit.user_id, func.max(UserVisit.day).label("last_day"))
+        .where(UserVisit.day <= today)
+        .group_by(UserVisit.user_id)
+        .subquery()
+    )
 
 
 def _latest_helper_scores():
@@ -97,7 +103,7 @@ def lapsed_members(session: Session, settings, now: datetime) -> list[LapsedMemb
     """Lapsed champions (best helper score first), then members quiet reengage_quiet_days or more
     (most recently lapsed first); four statements however many are listed."""
     today = now.date()
-    visits = _last_visits()
+    visits = _last_visits(today)
     scores = _latest_helper_scores()
     champion_rows = session.execute(
         select(*_member_columns(visits), scores.c.score)
@@ -192,8 +198,8 @@ def _block_reason(settings, person, mail_off: bool, sent: list[datetime], last_d
     return None
 
 
-def _last_day(session: Session, user_id: int) -> date | None:
-    return session.scalar(select(func.max(UserVisit.day)).where(UserVisit.user_id == user_id))
+def _last_day(session: Session, user_id: int, today: date) -> date | None:
+    return session.scalar(select(func.max(UserVisit.day)).where(UserVisit.user_id == user_id, UserVisit.day <= today))
 
 
 def check_nudge(session: Session, settings, user_id: int, now: datetime) -> User:
@@ -205,7 +211,7 @@ def check_nudge(session: Session, settings, user_id: int, now: datetime) -> User
         select(NotificationSetting.email).where(NotificationSetting.user_id == user_id, NotificationSetting.kind == "reengage")
     ) is False
     sent = [at for at in session.scalars(select(Nudge.sent_at).where(Nudge.user_id == user_id))]
-    reason = _block_reason(settings, person, mail_off, sent, _last_day(session, user_id), now)
+    reason = _block_reason(settings, person, mail_off, sent, _last_day(session, user_id, now.date()), now)
     if reason is not None:
         status, message = reason
         raise (Forbidden if status == 403 else Conflict)(message)
@@ -229,7 +235,7 @@ class Draft:
 def draft(session: Session, settings, person: User, now: datetime, sender_name: str) -> Draft:
     """The pre-filled nudge in the member's language: what changed where they were active, open questions."""
     language = person.locale or settings.default_locale
-    last_day = _last_day(session, person.id)
+    last_day = _last_day(session, person.id, now.date())
     since = datetime.combine(last_day, datetime.min.time(), tzinfo=now.tzinfo) if last_day else person.created_at
     viewer = forum_queries.viewer_for(session, person.id)
     visible = forum_queries.visible_category_ids(session, viewer)
@@ -279,7 +285,7 @@ def send_nudge(
         body_html=render_email("emails/reengage.html", context, prepared.language),
         unsubscribe_url=unsubscribe, now=now,
     )
-    last_day = _last_day(session, person.id)
+    last_day = _last_day(session, person.id, now.date())
     quiet = (now.date() - last_day).days
     _record_baseline(session, settings, now)
     nudge = Nudge(
@@ -296,7 +302,7 @@ def _record_baseline(session: Session, settings, now: datetime) -> None:
     today = now.date()
     if session.scalar(select(Baseline.day).where(Baseline.day == today).limit(1)) is not None:
         return
-    visits = _last_visits()
+    visits = _last_visits(today)
     recent_nudge = exists().where(Nudge.user_id == User.id, Nudge.sent_at > now - timedelta(days=settings.reengage_spacing_days))
     mail_off = exists().where(
         NotificationSetting.user_id == User.id, NotificationSetting.kind == "reengage", NotificationSetting.email.is_(False)

@@ -237,3 +237,34 @@ def test_the_page_shows_the_return_rates(db, client, settings, clock):
     log_in(client, make_user(db, username="boss", roles=("admin",)))
     page = client.get("/ambassadors/reengagement")
     assert re.search(r'class="reengage-nudged-rate">100%<', page.text)
+
+
+def _statements(connection, client, path):
+    from sqlalchemy import event
+
+    seen = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(connection, "before_cursor_execute", before)
+    return len(seen)
+
+
+def test_the_page_issues_the_same_statements_whatever_the_number_of_members(db, client, settings, quiet, connection):
+    log_in(client, make_user(db, username="boss", roles=("manager",)))
+    reengagement.send_nudge(db, settings, user_id=quiet["bea"].id, subject="Hi", body="We would love to see you back.",
+                            now=NOW - 20 * D, by_id=None)
+    client.get("/ambassadors/reengagement")  # the first request of the day records the visit
+    few = _statements(connection, client, "/ambassadors/reengagement")
+    for n in range(12):
+        extra = make_user(db, username=f"extra{n}", created_at=JOINED)
+        visit(db, extra, 40 + n)
+        reengagement.send_nudge(db, settings, user_id=extra.id, subject="Hi", body="We would love to see you back.",
+                                now=NOW - 20 * D, by_id=None)
+    assert len(reengagement.lapsed_members(db, settings, NOW)) == 17
+    assert _statements(connection, client, "/ambassadors/reengagement") == few
