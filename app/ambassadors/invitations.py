@@ -152,13 +152,12 @@ def active_decision(session: Session, user_id: int, profile: str, now: datetime)
 
 
 def hidden_candidates(session: Session, profile: str, now: datetime) -> set[int]:
-    """Members of a profile hidden from the candidate list: dismissed, snoozed, invited or declined lately."""
-    decided = set(session.scalars(
+    """Members hidden from a profile's candidate list: dismissed, or snoozed until after `now`."""
+    return set(session.scalars(
         select(CandidateDecision.user_id).where(
             CandidateDecision.profile == profile,
             (CandidateDecision.kind == "dismiss") | (CandidateDecision.until > now))
     ))
-    return decided
 
 
 def check_can_invite(session: Session, settings, *, user: User, role: str, inviter_id: int, now: datetime) -> None:

@@ -10,7 +10,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-
 revision = '0008_invitations'
 down_revision = '0007_mail'
 branch_labels = None
