@@ -252,7 +252,9 @@ def _notify(session: Session, settings, invitation: Invitation, user: User, now:
     queue_email(
         session, kind=NOTIFICATION_KIND, user_id=user.id, to_address=user.email,
         subject=f"[{settings.site_name}] {gettext(SUBJECT) % {'site': settings.site_name, 'role': role_name}}",
-        body_text=render_email("emails/invitation.txt", context, user.locale), now=now,
+        body_text=render_email("emails/invitation.txt", context, user.locale),
+        body_html=render_email("emails/invitation.html", context, user.locale),
+        unsubscribe_url=context["unsubscribe_link"], now=now,
     )
 
 

@@ -95,9 +95,11 @@ def remove(session: Session, settings, *, user_id: int, role: str, manager_id: i
         return
     gettext = translations_for(user.locale or "en").gettext
     role_name = gettext(ROLE_NAMES[role])
+    unsubscribe = unsubscribe_url(settings, user.id, NOTIFICATION_KIND)
     body = render_email("emails/invitation_role_removed.txt", {
         "user": user, "role": role_name, "message": message, "site_name": settings.site_name,
-        "unsubscribe_link": unsubscribe_url(settings, user.id, NOTIFICATION_KIND),
+        "unsubscribe_link": unsubscribe,
     }, user.locale)
     queue_email(session, kind="role_removed", user_id=user.id, to_address=user.email,
-                subject=f"[{settings.site_name}] {gettext(SUBJECT) % {'role': role_name}}", body_text=body, now=now)
+                subject=f"[{settings.site_name}] {gettext(SUBJECT) % {'role': role_name}}", body_text=body,
+                unsubscribe_url=unsubscribe, now=now)

@@ -125,3 +125,23 @@ def _csrf(client) -> str:
     from tests.conftest import csrf_of
 
     return csrf_of(client, "/")
+
+
+def test_the_invitation_email_is_in_the_members_language_with_html_and_one_click_unsubscribe(client, db, settings, scored, manager, clock):
+    from app.ambassadors import invitations
+
+    carol = scored["carol"]
+    carol.locale = "de"
+    db.flush()
+    invitations.invite(db, settings, user=carol, role="labs", inviter_id=manager.id, message="Liebe Carol <3", now=clock.now)
+    email = last_email(db, "invitation", carol.email)
+    assert "Eine Einladung von Hearth: Labs" in email.subject
+    assert "Manny hat dich eingeladen, auf Hearth Labs zu werden." in email.body_text
+    assert "Liebe Carol &lt;3" in email.body_html and "<script" not in email.body_html
+    assert email.unsubscribe_url and email.unsubscribe_url in email.body_text
+    path = link_path(email.unsubscribe_url, "/notifications/unsubscribe/")
+    assert client.post(path).status_code == 200  # one click, no login
+    invitations.invite(db, settings, user=carol, role="helper", inviter_id=manager.id, message="", now=clock.now)
+    assert last_email(db, "invitation", carol.email).id == email.id  # no second e-mail
+    notes = db.scalars(select(Notification).where(Notification.user_id == carol.id)).all()
+    assert len(notes) == 2  # in-app invitations still arrive
