@@ -6,13 +6,13 @@ from fastapi import APIRouter, Request
 
 from app.accounts import queries as accounts_queries
 from app.accounts.auth import MemberDep
-from app.ambassadors import explain, queries, views
+from app.ambassadors import explain, invitations, queries, views
 from app.ambassadors.permissions import can_see_candidates, can_see_journey
 from app.ambassadors.schemas import CandidateRead, CandidatesRead, JourneyRead, ReasonRead
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound
 from app.i18n import N_, translate
-from app.web import request_language, translations_for
+from app.web import get_now, request_language, translations_for
 
 router = APIRouter(prefix="/api/v1", tags=["ambassadors"])
 
@@ -34,6 +34,8 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
     gettext = translations_for(request_language(request)).gettext
     run = queries.latest_run(db)
     rows = queries.candidates(db, run, profile, request.app.state.settings.ambassador_candidates_shown) if run else []
+    hidden = invitations.hidden_candidates(db, profile, get_now(request))
+    rows = [row for row in rows if row.user_id not in hidden]
     return CandidatesRead(
         run_id=run.id if run else None, as_of=run.as_of if run else None, profile=profile,
         learned=bool(run and run.models.get(profile, {}).get("trained")),

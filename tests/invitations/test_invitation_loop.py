@@ -41,6 +41,8 @@ def test_manager_invites_from_candidate_row_and_member_accepts_through_the_email
     assert json.loads(note.data)["url"] == path
 
     client.cookies.clear()
+    anonymous = client.get(path, follow_redirects=False)  # the e-mailed link asks for a login first
+    assert anonymous.status_code == 303 and anonymous.headers["location"].startswith("/login?next=")
     log_in(client, alice)
     assert "invited you to become Helper" in client.get("/notifications").text
     page = client.get(path)
