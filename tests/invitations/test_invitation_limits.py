@@ -148,3 +148,11 @@ def test_only_managers_invite(client, db, scored):
     assert client.get("/ambassadors/audit").status_code == 403
     assert client.get("/ambassadors/roles").status_code == 403
     assert db.scalar(select(func.count(Invitation.id))) == 0
+
+
+def test_an_unknown_role_re_renders_the_form_with_the_message_kept(client, db, scored, manager):
+    log_in(client, manager)
+    page = _invite_page(client, "alice", role="overlord", message="Kept message")
+    assert page.status_code == 422
+    assert "Choose one of the roles" in page.text and "Kept message" in page.text
+    assert db.scalar(select(func.count(Invitation.id))) == 0
