@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+from typing import Literal
 from pathlib import Path
 
 from pydantic import Field
@@ -137,7 +138,7 @@ class Settings(BaseSettings):
     # mail delivery, digest and re-engagement (issue 8)
     smtp_host: str = Field("", description="SMTP server that sends the outbox; empty means the worker leaves mail queued.")
     smtp_port: int = Field(587, description="SMTP port (25, 587 for STARTTLS, 465 for implicit TLS).")
-    smtp_tls: str = Field("starttls", description="SMTP transport security: none, starttls or ssl.")
+    smtp_tls: Literal["none", "starttls", "ssl"] = Field("starttls", description="SMTP transport security: none, starttls or ssl.")
     smtp_user: str = Field("", description="SMTP login name (empty: no authentication).")
     smtp_password: str = Field("", description="SMTP password; never written to logs or the database.")
     smtp_timeout_seconds: int = Field(30, description="Seconds before an SMTP connection or command times out.")
