@@ -141,6 +141,7 @@ class Settings(BaseSettings):
     smtp_tls: Literal["none", "starttls", "ssl"] = Field("starttls", description="SMTP transport security: none, starttls or ssl.")
     smtp_user: str = Field("", description="SMTP login name (empty: no authentication).")
     smtp_password: str = Field("", description="SMTP password; never written to logs or the database.")
+    smtp_ca_file: str = Field("", description="PEM file of CA certificates trusted for SMTP TLS (empty: the system's).")
     smtp_timeout_seconds: int = Field(30, description="Seconds before an SMTP connection or command times out.")
     mail_batch_size: int = Field(100, description="Messages one worker pass claims and sends at most.")
     mail_retry_minutes: list[int] = Field(

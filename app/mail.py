@@ -183,7 +183,7 @@ class SmtpConnection:
     def _open(self) -> smtplib.SMTP:
         settings = self.settings
         mode = settings.smtp_tls.lower()
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=settings.smtp_ca_file or None)
         if mode == "ssl":
             client = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds, context=context)
         else:
@@ -196,9 +196,14 @@ class SmtpConnection:
 
     def send(self, message: EmailMessage) -> None:
         """Hand one message to the server; raise TemporaryFailure or PermanentFailure."""
-        try:
-            if self.client is None:
+        if self.client is None:
+            try:
                 self.client = self._open()
+            except (smtplib.SMTPException, OSError) as error:
+                # Connecting, TLS or login failed: a server or configuration problem, not this
+                # message's, so it is retried whatever the reply code (5xx here would fail every row).
+                raise TemporaryFailure(_describe(error, getattr(error, "smtp_code", None))) from None
+        try:
             self.client.send_message(message)
         except (smtplib.SMTPException, OSError) as error:
             # A refused message leaves the session usable; anything else (or 421) ends it.
