@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Index, String, Text, func, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
 from app import security
 from app.accounts.events import RoleGrantRequested
@@ -46,6 +46,7 @@ ROLE_MEANINGS = {
                "product team what works and what does not."),
 }
 SUBJECT = N_("An invitation from %(site)s: %(role)s")
+ROLE_NAMES = {"helper": N_("Helper"), "moderator": N_("Moderator"), "ambassador": N_("Ambassador"), "labs": N_("Labs")}
 
 
 class Invitation(Base):
@@ -258,8 +259,6 @@ def _notify(session: Session, settings, invitation: Invitation, user: User, now:
     )
 
 
-ROLE_NAMES = {"helper": N_("Helper"), "moderator": N_("Moderator"), "ambassador": N_("Ambassador"), "labs": N_("Labs")}
-
 
 def own_invitation(session: Session, invitation_id: int, user_id: int) -> Invitation:
     """The member's own invitation; anyone else's is 'not found' (invitations are private)."""
@@ -354,8 +353,6 @@ class InvitationView:
 def views(session: Session, now: datetime, *, user_id: int | None = None, invitation_id: int | None = None,
           limit: int = 100) -> list[InvitationView]:
     """Invitations with both members' names, newest first, in one statement."""
-    from sqlalchemy.orm import aliased
-
     inviter, invitee = aliased(User), aliased(User)
     query = (
         select(Invitation, inviter.username, inviter.display_name, invitee.username, invitee.display_name)
