@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
+from app.accounts import queries as accounts_queries
 from app.accounts.events import RoleRevokeRequested
 from app.accounts.models import Group, GroupMembership, User
 from app.ambassadors.invitations import NOTIFICATION_KIND, ROLE_NAMES, audit
@@ -103,3 +104,20 @@ def remove(session: Session, settings, *, user_id: int, role: str, manager_id: i
     queue_email(session, kind="role_removed", user_id=user.id, to_address=user.email,
                 subject=f"[{settings.site_name}] {gettext(SUBJECT) % {'role': role_name}}", body_text=body,
                 unsubscribe_url=unsubscribe, now=now)
+
+
+def review_job(session: Session, now: datetime, settings) -> dict:
+    """The periodic role review: tell every manager and admin how many role holders have gone quiet."""
+    quiet = quiet_holders(session, settings, now)
+    if not quiet:
+        return {"quiet": 0, "notified": 0}
+    managers = accounts_queries.role_members(session, "manager") | accounts_queries.role_members(session, "admin")
+    data = json.dumps({"event": "role_review", "count": len(quiet), "days": settings.role_quiet_days,
+                       "url": "/ambassadors/roles"})
+    session.add_all([
+        Notification(user_id=uid, kind=NOTIFICATION_KIND, actor_id=None, topic_id=None, post_id=None, data=data,
+                      created_at=now)
+        for uid in sorted(managers)
+    ])
+    session.flush()
+    return {"quiet": len(quiet), "notified": len(managers)}

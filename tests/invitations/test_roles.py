@@ -66,3 +66,29 @@ def test_removing_a_role_the_member_does_not_hold_is_not_found(client, db, clock
                          headers={"x-csrf-token": csrf_of(client, "/")})
     assert answer.status_code == 404 and answer.json()["error"] == "This member does not hold that role."
     assert roles_of(db, busy.id) == {"member", "helper", "labs"}
+
+
+def test_the_periodic_review_tells_managers_how_many_holders_went_quiet(client, db, settings, clock):
+    from app.ambassadors import roles
+
+    _holders(db, clock)
+    manager = make_user(db, username="mgr", roles=("manager",))
+    admin = make_user(db, username="root", roles=("admin",))
+    summary = roles.review_job(db, clock.now, settings)
+    assert summary == {"quiet": 1, "notified": 2}
+    for person in (manager, admin):
+        note = db.scalars(select(Notification).where(Notification.user_id == person.id)).one()
+        assert json.loads(note.data)["url"] == "/ambassadors/roles"
+    log_in(client, manager)
+    page = client.get("/notifications").text
+    assert "Role review: 1 role holders have not visited for 60 days" in page
+
+
+def test_the_periodic_review_is_silent_when_nobody_is_quiet(db, settings, clock):
+    from app.ambassadors import roles
+
+    busy = make_user(db, username="bea", roles=("helper",))
+    busy.last_seen_at = clock.now
+    make_user(db, username="mgr", roles=("manager",))
+    assert roles.review_job(db, clock.now, settings) == {"quiet": 0, "notified": 0}
+    assert db.scalars(select(Notification)).all() == []
