@@ -161,6 +161,14 @@ def hidden_candidates(session: Session, profile: str, now: datetime) -> set[int]
     ))
 
 
+def open_invitations(session: Session, profile: str, now: datetime) -> dict[int, datetime]:
+    """Members with an open invitation into a profile's role, with when it expires."""
+    return dict(session.execute(
+        select(Invitation.user_id, Invitation.expires_at)
+        .where(Invitation.role == profile, Invitation.status == "open", Invitation.expires_at > now)
+    ).all())
+
+
 def check_can_invite(session: Session, settings, *, user: User, role: str, inviter_id: int, now: datetime) -> None:
     """Every limit on inviting a member into a role; raises with a message a manager can act on."""
     if user.ambassador_opt_out:

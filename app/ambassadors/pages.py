@@ -49,6 +49,7 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
         "rows": [(row, views.sentences(row.explanation)) for row in rows], "flag_names": views.FLAG_NAMES,
         "stage_names": journey.STAGE_NAMES, "note": views.model_note(run, profile) if run else None,
         "quality": run.quality.get(profile, {}) if run else {},
+        "invited": invitations.open_invitations(db, profile, get_now(request)),
     })
 
 
