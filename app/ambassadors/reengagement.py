@@ -112,7 +112,7 @@ def lapsed_members(session: Session, settings, now: datetime) -> list[LapsedMemb
         .where(
             visits.c.last_day <= today - timedelta(days=settings.reengage_champion_min_days),
             visits.c.last_day >= today - timedelta(days=settings.reengage_champion_max_days),
-            scores.c.rank <= func.ceil(scores.c.size / 4.0),
+            scores.c.rank * 4 <= scores.c.size + 3,  # rank <= ceil(size / 4) without SQL math functions
         )
         .order_by(scores.c.score.desc(), User.id)
         .limit(settings.reengage_listed)
