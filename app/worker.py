@@ -81,6 +81,12 @@ def _reengagement(session: Session, now: datetime, settings) -> dict:
     return reengagement.auto_job(session, now, settings)
 
 
+def _role_review(session: Session, now: datetime, settings) -> dict:
+    from app.ambassadors import roles
+
+    return roles.review_job(session, now, settings)
+
+
 def default_jobs() -> list[Job]:
     """The periodic jobs a Hearth install runs."""
     day = timedelta(days=1)
@@ -89,6 +95,7 @@ def default_jobs() -> list[Job]:
         Job("ambassador-scoring", day, _scoring),
         Job("digest", day, _digest),
         Job("reengagement", day, _reengagement),
+        Job("role-review", timedelta(days=7), _role_review),
     ]
 
 

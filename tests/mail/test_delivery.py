@@ -238,11 +238,11 @@ def test_the_default_jobs_run_once_a_day_and_record_their_outcome(committed, smt
     url, factory = committed
     settings = settings_for(url, smtp)
     first = run_pass(factory, settings, NOW, holder="w1")
-    assert set(first["jobs"]) == {"karma", "ambassador-scoring", "digest", "reengagement"}
+    assert set(first["jobs"]) == {"karma", "ambassador-scoring", "digest", "reengagement", "role-review"}
     assert first["jobs"]["reengagement"] == {"enabled": False, "sent": 0}
     assert run_pass(factory, settings, NOW + timedelta(hours=1), holder="w2")["jobs"] == {}
     with factory() as session:
         rows = session.scalars(select(JobRun)).all()
         assert {(row.name, row.last_ok, row.runs, row.next_due_at) for row in rows} == {
-            (name, True, 1, NOW + timedelta(days=1)) for name in first["jobs"]
+            (name, True, 1, NOW + timedelta(days=7 if name == "role-review" else 1)) for name in first["jobs"]
         }
