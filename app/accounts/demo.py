@@ -22,8 +22,8 @@ FIRST_NAMES = (
 LAST_NAMES = (
     "Abbas Bakker Berg Brouwer Chen Costa Dekker Dijkstra Fischer Garcia Hoekstra Jansen Kaya "
     "Keller Klein Kowalski Lange Meijer Moreau Mulder Novak Okafor Peters Rossi Schmidt Smit "
-    "Tanaka Visser Vos Wagner Weber Wolff Yilmaz Zimmermann de Boer de Graaf van Dam van Leeuwen"
-).split()
+    "Tanaka Visser Vos Wagner Weber Wolff Yilmaz Zimmermann"
+).split() + ["de Boer", "de Graaf", "van Dam", "van Leeuwen"]
 
 # (persona, how many, visits per week while active, months active at the end (None = until now))
 CAST_PLAN = (

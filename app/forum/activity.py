@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.forum import markdown
 from app.forum.browse import TOPICS_PER_PAGE, Page
 from app.forum.models import Category, Post, Topic
 from app.forum.permissions import can_moderate
@@ -61,20 +62,9 @@ def member_activity(session: Session, viewer: Viewer, user_id: int, page: int = 
             topic_slug=row.slug,
             category_name=row.name,
             created_at=row.Post.created_at,
-            excerpt=_excerpt(row.Post.body_source),
+            excerpt=markdown.excerpt(row.Post.body_html, 180),
             accepted=row.accepted_post_id == row.Post.id,
         )
         for row in rows[:TOPICS_PER_PAGE]
     ]
     return Page(items, page, len(rows) > TOPICS_PER_PAGE)
-
-
-def _excerpt(source: str, length: int = 180) -> str:
-    text = " ".join(line.lstrip("> ") for line in source.splitlines() if not line.startswith("[quote="))
-    text = " ".join(text.split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-def excerpt(source: str, length: int = 180) -> str:
-    """A short plain-text excerpt of a post's source."""
-    return _excerpt(source, length)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import User, UserVisit
 from app.errors import NotFound
+from app.forum import markdown
 from app.forum.models import Category, Post, Tag, Topic, TopicRead, TopicTag
 from app.forum.permissions import can_accept_answer, can_edit_post, can_moderate
 from app.forum.queries import visible_category_ids
@@ -230,6 +231,11 @@ class PostView:
     can_edit: bool
     can_accept: bool
     score: int
+
+    @property
+    def excerpt(self) -> str:
+        """The post as a short plain-text excerpt (empty when it is concealed from the viewer)."""
+        return markdown.excerpt(str(self.body_html))
 
 
 @dataclass(frozen=True)

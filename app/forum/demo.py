@@ -74,7 +74,7 @@ class Planner:
         asker = self.pick(at, {"asker": 6, "regular": 3, "lurker": 0.6, "ring": 0.5, "helper": 0.3})
         if asker is None:
             return
-        title, body, tags = self.rng.choice(demo_text.QUESTIONS)
+        title, body, tags, fitting = self.rng.choice(demo_text.QUESTIONS)
         category = TAG_CATEGORY.get(tags[0], "getting-started")
         topic = self.add(at, "topic", asker, title=demo_text.fill(self.rng, title), body=demo_text.fill(self.rng, body),
                          tags=tags, topic_kind="question", category=category)
@@ -89,15 +89,20 @@ class Planner:
             author = self.pick(when, {"staff": 1} if staff else {"helper": 8, "lapsed": 6, "regular": 1.5, "ring": 0.8}, exclude=asker)
             if author is None or when >= self.ctx.now:
                 continue
-            text = demo_text.STAFF_NOTES if staff else demo_text.ANSWERS
-            answers.append(self.add(when, "reply", author, topic=topic, body=demo_text.fill(self.rng, self.rng.choice(text))))
+            if staff:
+                text = self.rng.choice(demo_text.STAFF_NOTES)
+            elif position == 0 or self.rng.random() < 0.7:
+                text = demo_text.ANSWERS[self.rng.choice(fitting)]
+            else:
+                text = self.rng.choice(demo_text.ANSWERS)  # not every answer hits the mark
+            answers.append(self.add(when, "reply", author, topic=topic, body=demo_text.fill(self.rng, text)))
             if self.rng.random() < 0.08:
                 self.add(when + timedelta(days=self.rng.randint(1, 3)), "edit", author, post=answers[-1])
         if answers and self.rng.random() < 0.5:
             when = when + self.delay(5)
             self.add(when, "reply", asker, topic=topic, body=demo_text.fill(self.rng, self.rng.choice(demo_text.FOLLOW_UPS)))
         if answers and self.rng.random() < 0.62:
-            self.add(when + self.delay(2), "accept", asker, topic=topic, post=self.rng.choice(answers))
+            self.add(when + self.delay(2), "accept", asker, topic=topic, post=answers[0])  # the first answer fits the question
 
     def discussion(self, at: datetime, category: str = "getting-started", source=demo_text.DISCUSSIONS,
                    starters=None, repliers=None, roles: frozenset[str] | None = None) -> None:

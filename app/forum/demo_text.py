@@ -1,6 +1,7 @@
 """Text for the demo community: a support forum for "Ember", a fictional smart thermostat.
 
 Archetypes combine with slot values so that a year of questions reads varied and plausible.
+Each question lists the ANSWERS (by index) that actually answer it.
 """
 
 from __future__ import annotations
@@ -22,73 +23,73 @@ QUESTIONS = [
     ("Wiring {device} to {system}: which terminals?",
      "I'm installing {device} and the old thermostat has four wires (red, white, green, blue). The heating is {system}. "
      "The quick guide only shows the two-wire case. Which terminals should I use, and do I need the C wire?",
-     ["wiring", "installation"]),
+     ["wiring", "installation"], (1,)),
     ("Schedule ignores my weekend settings",
      "My weekday schedule works fine but on Saturday the {room} still heats to {temp} °C at 6:30. I set a later start "
      "for weekends in the app (firmware {version}). Is there a separate weekend profile I'm missing?",
-     ["schedules"]),
+     ["schedules"], (16, 4)),
     ("{integration} integration stopped working after update",
      "Since the update to {version}, {integration} shows the thermostat as unavailable. Re-linking did not help. "
      "Anyone else seeing this? Logs only say `connection refused`.",
-     ["integrations", "firmware"]),
+     ["integrations", "firmware"], (2,)),
     ("How accurate is the built-in temperature sensor?",
      "The display says {temp} °C but a separate thermometer in the {room} shows about a degree less. "
      "Is there a way to calibrate the sensor or add an offset?",
-     ["sensor", "calibration"]),
+     ["sensor", "calibration"], (3,)),
     ("Heat pump keeps short-cycling with {device}",
      "We switched to {system} last month. With {device} the compressor starts and stops every {minutes} minutes. "
      "Is there a minimum run time setting for heat pumps?",
-     ["heat-pump", "settings"]),
+     ["heat-pump", "settings"], (0,)),
     ("Can I control two zones with one hub?",
      "Upstairs has {system}, downstairs radiators. Can one hub drive both zones with separate schedules, "
      "or do I need a second {device}?",
-     ["zones", "installation"]),
+     ["zones", "installation"], (5,)),
     ("Geofencing turns heating off while someone is still home",
      "Geofencing works for me but when I leave, the heating drops even though my partner is still in the {room}. "
      "Her phone is {phone}. How does Ember decide that nobody is home?",
-     ["geofencing", "app"]),
+     ["geofencing", "app"], (6,)),
     ("Energy report numbers look too high",
      "The monthly report says we used twice as much as last year, but our gas meter disagrees. "
      "Where does the report get its figures from, and can I correct the boiler output?",
-     ["energy", "reports"]),
+     ["energy", "reports"], (7,)),
     ("App crashes on {phone} when opening history",
      "Every time I open the history graph the app closes. Reinstalled twice. App version {version}. "
      "Is there a log I can send?",
-     ["app", "bug"]),
+     ["app", "bug"], (17,)),
     ("Best way to pre-heat before I get up?",
      "I want the {room} to be {temp} °C when I get up at 7. Should I set the schedule to 7:00 and rely on early start, "
      "or set it earlier myself? How long does early start look ahead?",
-     ["schedules", "comfort"]),
+     ["schedules", "comfort"], (4,)),
     ("Display goes blank after a few seconds",
      "The screen on my {device} turns off after a few seconds and I have to tap it twice. "
      "Is there a setting to keep it on longer or dim instead of off?",
-     ["display", "settings"]),
+     ["display", "settings"], (9,)),
     ("Frost protection while on holiday",
      "We are away for three weeks in winter. What's the safest setting to keep the pipes safe without heating the whole house? "
      "Heating is {system}.",
-     ["holiday", "settings"]),
+     ["holiday", "settings"], (8,)),
     ("Battery drain on the radiator valves",
      "The smart radiator valves in the {room} need new batteries every two months. Is that normal? "
      "Hub firmware {version}.",
-     ["valves", "battery"]),
+     ["valves", "battery"], (10,)),
     ("Sharing access with family members",
      "How do I give my teenage son control over the {room} only, without letting him change the whole schedule?",
-     ["accounts", "app"]),
+     ["accounts", "app"], (11,)),
     ("Open window detection is too sensitive",
      "Whenever someone cooks, the kitchen valve thinks a window is open and shuts off for {minutes} minutes. "
      "Can I tune the sensitivity?",
-     ["valves", "settings"]),
+     ["valves", "settings"], (12,)),
     ("Migrating from another smart thermostat",
      "I'm replacing a different brand thermostat with {device}. Can I import my schedule, or do I have to set it up again by hand?",
-     ["getting-started"]),
+     ["getting-started"], (13,)),
     ("Hub loses Wi-Fi every night",
      "Around 3 am the hub drops off Wi-Fi and only comes back when I power-cycle it. Router is a mesh system. "
      "Any settings I should check?",
-     ["wifi", "hub"]),
+     ["wifi", "hub"], (14,)),
     ("Using {integration} automations with presence",
      "I'd like {integration} to set the {room} to {temp} °C only when my calendar says I'm working from home. "
      "Has anyone built something like this?",
-     ["integrations", "automation"]),
+     ["integrations", "automation"], (15,)),
 ]
 
 DISCUSSIONS = [
@@ -137,6 +138,10 @@ ANSWERS = [
     "Mesh routers sometimes band-steer the hub to 5 GHz at night. Give the hub a fixed 2.4 GHz network, or reserve its IP address.",
     "I built exactly that with {integration}: a calendar sensor plus a small automation that sets {temp} °C when the event starts. "
     "Happy to share the YAML.",
+    "Weekends have their own profile under **Schedule → Weekend**. When it is switched off, the weekday times apply to all "
+    "seven days. Switch it on and copy Monday as a starting point.",
+    "The app keeps a log under **Settings → Help → Send diagnostics**; send it with the time of the crash. "
+    "Clearing the app's cache fixed the history crash for me on {phone}.",
 ]
 
 FOLLOW_UPS = [

@@ -192,3 +192,11 @@ def render(
     """
     env = _Env(members=members or {}, quotes=quotes or {})
     return sanitize(_MD.render(CONTROL_CHARS_RE.sub("", source), {"hearth": env}))
+
+
+def excerpt(html: str, length: int = 240) -> str:
+    """Plain text of rendered (already sanitized) HTML, shortened: no markup, no Markdown syntax."""
+    from html import unescape
+
+    text = " ".join(unescape(nh3.clean(html, tags=set())).split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"

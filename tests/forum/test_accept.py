@@ -122,3 +122,14 @@ def test_unanswered_lists_questions_without_a_reply_from_someone_else(client, db
     assert "Someone answered this question" not in page
     assert "A discussion is not a question" not in page
     assert db.scalar(select(Topic.first_response_post_id).where(Topic.id == lonely.id)) is None
+
+
+def test_the_solved_box_quotes_the_answer_as_plain_text(client, db, clock):
+    asker = make_user(db)
+    topic = make_topic(db, author=asker, now=clock.now)
+    reply = make_reply(db, topic=topic, body="Open **Settings → Heating** and `reset` it.", now=clock.advance(minutes=5))
+    log_in(client, asker)
+    _accept(client, topic, reply.id)
+    box = client.get(f"/t/{topic.id}-{topic.slug}").text.split("accepted-box")[1].split("</aside>")[0]
+    assert "Open Settings → Heating and reset it." in box
+    assert "**" not in box and "`" not in box
