@@ -10,8 +10,9 @@ from playwright.sync_api import expect
 
 from app.ambassadors.service import run_scoring
 from app.db import make_engine, make_session_factory, utcnow
+from tests.browser.helpers import log_in
 from tests.conftest import make_settings
-from tests.factories import PASSWORD, make_user
+from tests.factories import make_user
 from tests.forum_factories import make_category, make_topic
 
 pytestmark = pytest.mark.browser
@@ -32,14 +33,6 @@ def _seed(database_url: str) -> None:
         engine.dispose()
 
 
-def _log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".nav-user")).to_be_visible()
-
-
 def test_manager_invites_member_who_accepts_and_sees_labs(live_server, chromium):
     _seed(live_server.settings.database_url)
     base = live_server.url
@@ -52,7 +45,7 @@ def test_manager_invites_member_who_accepts_and_sees_labs(live_server, chromium)
             page.on("pageerror", lambda error: problems.append(str(error)))
             page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
 
-        _log_in(manager, base, "manny")
+        log_in(manager, base, "manny")
         manager.goto(f"{base}/ambassadors?profile=labs")
         row = manager.locator("tr", has_text="@mira")
         row.get_by_role("link", name="Invite").click()
@@ -62,7 +55,7 @@ def test_manager_invites_member_who_accepts_and_sees_labs(live_server, chromium)
         manager.get_by_role("button", name="Send invitation").click()
         expect(manager.locator(".flash")).to_contain_text("Invitation sent to Mira.")
 
-        _log_in(member, base, "mira")
+        log_in(member, base, "mira")
         expect(member.locator("a.nav-labs")).to_have_count(0)
         member.locator(".nav-notifications").click()
         member.get_by_role("link", name="Manny invited you to become Labs").click()

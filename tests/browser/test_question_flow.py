@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 
 from app.db import make_engine, make_session_factory, utcnow
-from tests.factories import PASSWORD, make_user
+from tests.browser.helpers import log_in
+from tests.factories import make_user
 from tests.forum_factories import make_category
 
 pytestmark = pytest.mark.browser
@@ -26,14 +27,6 @@ def _seed(database_url: str) -> None:
             session.commit()
     finally:
         engine.dispose()
-
-
-def _log_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.get_by_label("Username or e-mail").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator(".nav-user")).to_be_visible()
 
 
 def _watch(page, problems: list[str]) -> None:
@@ -57,7 +50,7 @@ def test_ask_answer_accept_shows_solved(live_server, chromium):
             page.set_default_timeout(15_000)
             _watch(page, problems)
 
-        _log_in(asker, base, "asker")
+        log_in(asker, base, "asker")
         asker.get_by_role("link", name="Ask a question").first.click()
         asker.get_by_label("Title").fill("The printer prints blank pages")
         asker.get_by_label("Category").select_option(label="Printers")
@@ -68,7 +61,7 @@ def test_ask_answer_accept_shows_solved(live_server, chromium):
         expect(asker.get_by_role("heading", name="The printer prints blank pages")).to_be_visible()
         topic_url = asker.url
 
-        _log_in(helper, base, "helper")
+        log_in(helper, base, "helper")
         helper.goto(topic_url)
         helper.get_by_label("Reply", exact=True).fill("Run the head cleaning from the maintenance menu.")
         helper.get_by_role("button", name="Post reply").click()
