@@ -165,3 +165,17 @@ def visit_stats(session: Session, since: datetime, until: datetime, short_since:
         result["current_streak"][user_id] = current
         result["since_last"][user_id] = (today - last_day).days if last_day else None
     return result
+
+
+def visit_day_numbers(session: Session, until_day) -> tuple[int, list[tuple[int, int]]]:
+    """(member, day number) of every visit before `until_day`, plus `until_day`'s own number: day
+    numbers count days on one scale, so runs, streaks and windows are integer arithmetic."""
+    from sqlalchemy import literal
+
+    from app.db import integer_rows
+
+    today = session.scalar(select(_day_number(session, literal(until_day, UserVisit.day.type))))
+    rows = integer_rows(session, (
+        select(UserVisit.user_id, _day_number(session, UserVisit.day)).where(UserVisit.day < until_day)
+    ))
+    return int(today), rows

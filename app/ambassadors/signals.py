@@ -1,52 +1,25 @@
 """Member signals as of a moment `now`, computed from data strictly before `now`.
 
-`gather` runs a fixed number of aggregate statements (GROUP BY over all members at once) through
-the lower domains' queries; each signal below is one small function that reads its column from
-those facts. `feature_matrix` puts every signal of every member into one table.
+`app.ambassadors.timeline` runs a fixed number of aggregate statements (GROUP BY over all members
+and time buckets at once) through the lower domains' queries; each signal below is one small
+function that reads its column from those facts. `snapshot_of` puts every signal of every member
+into one table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
+import numpy as np
 from sqlalchemy.orm import Session
 
-from app.accounts import queries as accounts_queries
-from app.forum import queries as forum_queries
+from app.ambassadors.timeline import Facts, Timeline
 from app.i18n import N_
-from app.ideas import queries as ideas_queries
-from app.karma import queries as karma_queries
 
 GOOD, LOWER_IS_BETTER, PENALTY = "good", "lower_is_better", "penalty"
 CONCENTRATION_MIN_UPVOTES = 10
-
-
-@dataclass
-class Facts:
-    """The aggregate query results one snapshot is computed from (every dict keyed by member id)."""
-
-    now: datetime
-    window_days: int
-    member_ids: list[int]
-    created_at: dict[int, datetime]
-    visits: dict[str, dict[int, float]]
-    recent: dict[str, dict[int, float]]
-    all_time: dict[str, dict[int, float]]
-    last30: dict[str, dict[int, float]]
-    prev60: dict[str, dict[int, float]]
-    accepted_recent: dict[int, int]
-    accepted_all: dict[int, int]
-    first_responses: dict[int, tuple[int, float]]
-    received: dict[str, dict[int, float]]
-    given_recent: dict[int, tuple[int, int]]
-    concentration: dict[int, float]
-    stewardship_recent: dict[str, dict[int, float]]
-    stewardship_all: dict[str, dict[int, float]]
-    ideas_recent: dict[str, dict[int, int]]
-    ideas_all: dict[str, dict[int, int]]
-    karma_reversed: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -55,7 +28,7 @@ class Signal:
 
     name: str
     kind: str
-    phrase: str  # msgid with %(value)s and %(median)s
+    phrase: str  # msgid with %(value)s, %(median)s and, for windowed signals, %(days)s
     compute: Callable[[Facts], dict[int, float]]
     digits: int = 0
 
@@ -80,7 +53,7 @@ def _days_between(later: datetime, earlier: datetime) -> float:
 # --- presence ---
 
 
-@signal("days_visited", GOOD, N_("visited on %(value)s of the last 90 days; median %(median)s"))
+@signal("days_visited", GOOD, N_("visited on %(value)s of the last %(days)s days; median %(median)s"))
 def days_visited(f: Facts) -> dict[int, float]:
     """Days with a visit in the recent window."""
     return f.visits["days"]
@@ -117,19 +90,19 @@ def tenure_days(f: Facts) -> dict[int, float]:
 # --- contribution ---
 
 
-@signal("topics", GOOD, N_("started %(value)s topics in 90 days; median %(median)s"))
+@signal("topics", GOOD, N_("started %(value)s topics in %(days)s days; median %(median)s"))
 def topics(f: Facts) -> dict[int, float]:
     """Topics started in the recent window."""
     return f.recent["topics"]
 
 
-@signal("replies", GOOD, N_("wrote %(value)s replies in 90 days; median %(median)s"))
+@signal("replies", GOOD, N_("wrote %(value)s replies in %(days)s days; median %(median)s"))
 def replies(f: Facts) -> dict[int, float]:
     """Replies written in the recent window."""
     return f.recent["replies"]
 
 
-@signal("answers", GOOD, N_("answered %(value)s questions of other members in 90 days; median %(median)s"))
+@signal("answers", GOOD, N_("answered %(value)s questions of other members in %(days)s days; median %(median)s"))
 def answers(f: Facts) -> dict[int, float]:
     """Answers to other members' questions in the recent window."""
     return f.recent["answers"]
@@ -141,7 +114,7 @@ def answers_all(f: Facts) -> dict[int, float]:
     return f.all_time["answers"]
 
 
-@signal("accepted", GOOD, N_("had %(value)s answers accepted in 90 days; median %(median)s"))
+@signal("accepted", GOOD, N_("had %(value)s answers accepted in %(days)s days; median %(median)s"))
 def accepted(f: Facts) -> dict[int, float]:
     """Answers to others' questions accepted in the recent window."""
     return f.accepted_recent
@@ -156,7 +129,7 @@ def accepted_all(f: Facts) -> dict[int, float]:
 # --- quality ---
 
 
-@signal("votes_per_post", GOOD, N_("%(value)s net votes per post in 90 days; median %(median)s"), digits=1)
+@signal("votes_per_post", GOOD, N_("%(value)s net votes per post in %(days)s days; median %(median)s"), digits=1)
 def votes_per_post(f: Facts) -> dict[int, float]:
     """Net votes received in the recent window per post written in it."""
     net, posts = f.received["net"], f.recent["posts"]
@@ -172,13 +145,13 @@ def net_score(f: Facts) -> dict[int, float]:
 # --- helpfulness and reach ---
 
 
-@signal("members_helped", GOOD, N_("answered questions of %(value)s different members in 90 days; median %(median)s"))
+@signal("members_helped", GOOD, N_("answered questions of %(value)s different members in %(days)s days; median %(median)s"))
 def members_helped(f: Facts) -> dict[int, float]:
     """Distinct askers answered in the recent window."""
     return f.recent["members_helped"]
 
 
-@signal("first_responses", GOOD, N_("was first to answer %(value)s questions in 90 days; median %(median)s"))
+@signal("first_responses", GOOD, N_("was first to answer %(value)s questions in %(days)s days; median %(median)s"))
 def first_responses(f: Facts) -> dict[int, float]:
     """Questions of others this member answered first, recent window."""
     return {member: count for member, (count, _hours) in f.first_responses.items()}
@@ -195,13 +168,13 @@ def response_hours(f: Facts) -> dict[int, float]:
 # --- generosity ---
 
 
-@signal("votes_given", GOOD, N_("voted %(value)s times in 90 days; median %(median)s"))
+@signal("votes_given", GOOD, N_("voted %(value)s times in %(days)s days; median %(median)s"))
 def votes_given(f: Facts) -> dict[int, float]:
     """Votes cast on others' posts in the recent window."""
     return {member: votes for member, (votes, _members) in f.given_recent.items()}
 
 
-@signal("members_voted", GOOD, N_("voted for %(value)s different members in 90 days; median %(median)s"))
+@signal("members_voted", GOOD, N_("voted for %(value)s different members in %(days)s days; median %(median)s"))
 def members_voted(f: Facts) -> dict[int, float]:
     """Distinct members voted for in the recent window."""
     return {member: members for member, (_votes, members) in f.given_recent.items()}
@@ -210,13 +183,13 @@ def members_voted(f: Facts) -> dict[int, float]:
 # --- ideas ---
 
 
-@signal("ideas_proposed", GOOD, N_("proposed %(value)s ideas in 90 days; median %(median)s"))
+@signal("ideas_proposed", GOOD, N_("proposed %(value)s ideas in %(days)s days; median %(median)s"))
 def ideas_proposed(f: Facts) -> dict[int, float]:
     """Ideas proposed in the recent window."""
     return f.ideas_recent["proposed"]
 
 
-@signal("idea_votes_received", GOOD, N_("their ideas received %(value)s votes in 90 days; median %(median)s"))
+@signal("idea_votes_received", GOOD, N_("their ideas received %(value)s votes in %(days)s days; median %(median)s"))
 def idea_votes_received(f: Facts) -> dict[int, float]:
     """Votes other members gave this member's ideas in the recent window."""
     return f.ideas_recent["votes_received"]
@@ -228,7 +201,7 @@ def ideas_shipped(f: Facts) -> dict[int, float]:
     return f.ideas_all["shipped"]
 
 
-@signal("idea_votes_cast", GOOD, N_("voted for %(value)s ideas in 90 days; median %(median)s"))
+@signal("idea_votes_cast", GOOD, N_("voted for %(value)s ideas in %(days)s days; median %(median)s"))
 def idea_votes_cast(f: Facts) -> dict[int, float]:
     """Idea votes cast in the recent window."""
     return f.ideas_recent["votes_cast"]
@@ -237,13 +210,13 @@ def idea_votes_cast(f: Facts) -> dict[int, float]:
 # --- stewardship ---
 
 
-@signal("flags_agreed", GOOD, N_("raised %(value)s flags moderators agreed with in 90 days; median %(median)s"))
+@signal("flags_agreed", GOOD, N_("raised %(value)s flags moderators agreed with in %(days)s days; median %(median)s"))
 def flags_agreed(f: Facts) -> dict[int, float]:
     """Flags raised that moderators agreed with, recent window."""
     return f.stewardship_recent["flags_agreed"]
 
 
-@signal("edits_of_others", GOOD, N_("improved %(value)s posts of other members in 90 days; median %(median)s"))
+@signal("edits_of_others", GOOD, N_("improved %(value)s posts of other members in %(days)s days; median %(median)s"))
 def edits_of_others(f: Facts) -> dict[int, float]:
     """Edits of other members' posts, recent window."""
     return f.stewardship_recent["edits_of_others"]
@@ -275,7 +248,7 @@ def suspensions(f: Facts) -> dict[int, float]:
     return f.stewardship_all["suspensions"]
 
 
-@signal("vote_concentration", PENALTY, N_("%(value)s%% of the upvotes received in 90 days came from just 3 accounts; median %(median)s%%"))
+@signal("vote_concentration", PENALTY, N_("%(value)s%% of the upvotes received in %(days)s days came from just 3 accounts; median %(median)s%%"))
 def vote_concentration(f: Facts) -> dict[int, float]:
     """Percent of recent upvotes received that came from the member's 3 most frequent voters
     (only for members with at least CONCENTRATION_MIN_UPVOTES upvotes: a few honest votes from
@@ -295,88 +268,54 @@ FEATURES = [s.name for s in SIGNALS if s.kind != PENALTY]
 PENALTIES = [s.name for s in SIGNALS if s.kind == PENALTY]
 
 
-def gather(session: Session, now: datetime, window_days: int = 90, short_days: int = 30) -> Facts:
-    """Run the aggregate statements for a snapshot at `now` (every one bounded by `< now`)."""
-    since = now - timedelta(days=window_days)
-    members = accounts_queries.members_before(session, now)
-    return Facts(
-        now=now,
-        window_days=window_days,
-        member_ids=[m.id for m in members],
-        created_at={m.id: m.created_at for m in members},
-        visits=accounts_queries.visit_stats(session, since, now, short_since=now - timedelta(days=short_days)),
-        recent=forum_queries.post_activity_by_member(session, since, now),
-        all_time=forum_queries.post_activity_by_member(session, None, now),
-        last30=forum_queries.post_activity_by_member(session, now - timedelta(days=30), now),
-        prev60=forum_queries.post_activity_by_member(session, now - timedelta(days=90), now - timedelta(days=30)),
-        accepted_recent=forum_queries.accepted_answers_by_member(session, since, now),
-        accepted_all=forum_queries.accepted_answers_by_member(session, None, now),
-        first_responses=forum_queries.first_responses_by_member(session, since, now),
-        received=forum_queries.votes_received_by_member(session, since, now),
-        given_recent=forum_queries.votes_given_by_member(session, since, now),
-        concentration=forum_queries.upvote_concentration_by_member(session, since, now),
-        stewardship_recent=forum_queries.stewardship_by_member(session, since, now),
-        stewardship_all=forum_queries.stewardship_by_member(session, None, now),
-        ideas_recent=ideas_queries.idea_activity_by_member(session, since, now),
-        ideas_all=ideas_queries.idea_activity_by_member(session, None, now),
-        karma_reversed=karma_queries.karma_reversed_by_member(session, now),
-    )
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Snapshot:
-    """Every signal of every member at one moment: rows follow member_ids, columns follow names."""
+    """Every signal of every member at one moment: matrix rows follow member_ids, columns follow names."""
 
     now: datetime
     member_ids: tuple[int, ...]
     names: tuple[str, ...]
-    rows: tuple[tuple[float, ...], ...]
+    matrix: np.ndarray
     facts: Facts
-    positions: dict[int, int] = field(default_factory=dict, compare=False, repr=False)
+    positions: dict[int, int] = field(default_factory=dict, repr=False)
+
+    @property
+    def rows(self) -> tuple[tuple[float, ...], ...]:
+        """The matrix as plain tuples (one per member)."""
+        return tuple(map(tuple, self.matrix.tolist()))
 
     def value(self, member_id: int, name: str) -> float:
         """One member's value of one signal."""
-        return self.rows[self.positions[member_id]][self.names.index(name)]
+        return float(self.matrix[self.positions[member_id], self.names.index(name)])
 
     def as_dict(self, member_id: int) -> dict[str, float]:
         """One member's signals by name."""
-        return dict(zip(self.names, self.rows[self.positions[member_id]]))
+        return dict(zip(self.names, self.matrix[self.positions[member_id]].tolist()))
+
+
+def snapshot_of(facts: Facts) -> Snapshot:
+    """All signals for the members of `facts`, one column per signal (missing values are 0)."""
+    ids = np.asarray(facts.member_ids, dtype=np.int64)
+    matrix = np.zeros((len(ids), len(SIGNALS)))
+    for column, signal_ in enumerate(SIGNALS):
+        values = signal_.compute(facts)
+        if not values or not len(ids):
+            continue
+        keys = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
+        numbers = np.fromiter((float(v or 0) for v in values.values()), dtype=float, count=len(values))
+        where = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
+        known = ids[where] == keys
+        matrix[where[known], column] = numbers[known]
+    matrix = np.round(matrix, 4)
+    positions = {member: i for i, member in enumerate(facts.member_ids)}
+    return Snapshot(facts.now, tuple(facts.member_ids), tuple(s.name for s in SIGNALS), matrix, facts, positions)
 
 
 def feature_matrix(session: Session, now: datetime, window_days: int = 90, short_days: int = 30) -> Snapshot:
-    """All signals for all members who joined before `now`, from one `gather`."""
-    facts = gather(session, now, window_days, short_days)
-    columns = [s.compute(facts) for s in SIGNALS]
-    rows = tuple(
-        tuple(round(float(column.get(member, 0) or 0), 4) for column in columns) for member in facts.member_ids
-    )
-    positions = {member: i for i, member in enumerate(facts.member_ids)}
-    return Snapshot(now, tuple(facts.member_ids), tuple(s.name for s in SIGNALS), rows, facts, positions)
+    """All signals for all members who joined before `now`."""
+    return snapshot_of(Timeline(session, [now], window_days, short_days).facts_at(now))
 
 
 def labels(session: Session, start: datetime, end: datetime) -> dict[str, dict[int, float]]:
-    """What each member did in [start, end), per profile: the targets the models learn to foresee.
-
-    helper: helpful answers to others (accepted, or net score >= 1 from votes in the window);
-    moderator: agreed flags plus edits of others' posts; ambassador: distinct members helped plus
-    ideas proposed; labs: ideas proposed, idea votes cast, and 3 per idea shipped.
-    """
-    stewardship = forum_queries.stewardship_by_member(session, start, end)
-    ideas = ideas_queries.idea_activity_by_member(session, start, end)
-    labs: dict[int, float] = {}
-    for name, weight in (("proposed", 1), ("votes_cast", 1), ("shipped", 3)):
-        for member, count in ideas[name].items():
-            labs[member] = labs.get(member, 0) + weight * count
-    ambassador = dict(forum_queries.post_activity_by_member(session, start, end)["members_helped"])
-    for member, count in ideas["proposed"].items():
-        ambassador[member] = ambassador.get(member, 0) + count
-    moderator: dict[int, float] = {}
-    for name in ("flags_agreed", "edits_of_others"):
-        for member, count in stewardship[name].items():
-            moderator[member] = moderator.get(member, 0) + count
-    return {
-        "helper": {m: float(v) for m, v in forum_queries.helpful_answers_by_member(session, start, end).items()},
-        "moderator": moderator,
-        "ambassador": ambassador,
-        "labs": labs,
-    }
+    """What each member did in [start, end), per profile (see Timeline.labels)."""
+    return Timeline(session, [], label_bounds=(start, end)).labels(start, end)

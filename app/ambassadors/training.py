@@ -8,11 +8,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy.orm import Session
 
 from app.ambassadors import explain, metrics, scoring
 from app.ambassadors.models import PROFILES
-from app.ambassadors.signals import FEATURES, SIGNALS, Snapshot, feature_matrix, labels
+from app.ambassadors.signals import FEATURES, SIGNALS, Snapshot, snapshot_of
+from app.ambassadors.timeline import Timeline
 from app.forum import queries as forum_queries
 
 
@@ -47,32 +49,55 @@ class Scored:
 
 
 def _rows(snapshot: Snapshot) -> list[dict[str, float]]:
-    return [dict(zip(snapshot.names, row)) for row in snapshot.rows]
+    return [dict(zip(snapshot.names, row)) for row in snapshot.matrix.tolist()]
 
 
-def history(session: Session, settings, now: datetime, cutoffs: int) -> list[History]:
-    """Snapshots at now - k*horizon (k = 1..cutoffs) with labels from the horizon after each."""
+def _aligned(member_ids, values: dict[int, float]) -> list[float]:
+    return [values.get(member, 0.0) for member in member_ids]
+
+
+def _strongest_pushes(pushes: np.ndarray) -> list[dict[str, float]]:
+    """Per member, the pushes explain.reasons can pick: those at least as strong as the member's
+    MAX_REASONS-th strongest (ties kept, so the choice is the same as over all of them)."""
+    found: list[dict[str, float]] = [{} for _ in range(len(pushes))]
+    if not pushes.size:
+        return found
+    size = np.abs(pushes)
+    kth = -np.sort(-size, axis=1)[:, [min(explain.MAX_REASONS, size.shape[1]) - 1]]
+    for row, column in zip(*np.nonzero((size >= kth) & (size > 1e-9))):
+        found[row][FEATURES[column]] = float(pushes[row, column])
+    return found
+
+
+def timeline_for(session: Session, settings, now: datetime) -> tuple[Timeline, list[datetime]]:
+    """One Timeline serving `now` and every training cutoff now - k*horizon (k = 1..cutoffs)."""
     horizon = timedelta(days=settings.ambassador_horizon_days)
+    cutoffs = [now - k * horizon for k in range(1, settings.ambassador_training_cutoffs + 1)]
+    timeline = Timeline(session, [now, *cutoffs], settings.ambassador_window_days,
+                        settings.journey_regular_window_days, label_bounds=tuple(sorted([*cutoffs, now])))
+    return timeline, cutoffs
+
+
+def history(timeline: Timeline, cutoffs: list[datetime]) -> list[History]:
+    """Snapshots at each cutoff (newest first) with labels from the horizon after each."""
     found = []
-    for k in range(1, cutoffs + 1):
-        cutoff = now - k * horizon
-        snapshot = feature_matrix(session, cutoff, settings.ambassador_window_days, settings.journey_regular_window_days)
+    ends = [*timeline.label_bounds[1:]]
+    for cutoff in cutoffs:
+        snapshot = snapshot_of(timeline.facts_at(cutoff))
         if not snapshot.member_ids:
             break
-        found.append(History(cutoff, snapshot, labels(session, cutoff, cutoff + horizon)))
+        end = ends[timeline.label_bounds.index(cutoff)]
+        found.append(History(cutoff, snapshot, timeline.labels(cutoff, end)))
     return found
 
 
 def fit(profile: str, past: list[History], current_x, min_positive: int) -> scoring.ProfileModel:
     """Fit one profile on the pooled labelled snapshots (default weights when labels are missing)."""
-    rows, targets = [], []
-    for item in past:
-        target = item.labels[profile]
-        if target is None:
-            return scoring.fit_profile(profile, scoring.feature_array([]), None, current_x, min_positive)
-        rows += _rows(item.snapshot)
-        targets += [target.get(member, 0.0) for member in item.snapshot.member_ids]
-    return scoring.fit_profile(profile, scoring.feature_array(rows), scoring.as_targets(targets), current_x, min_positive)
+    if not past or any(item.labels[profile] is None for item in past):
+        return scoring.fit_profile(profile, scoring.features_of(np.zeros((0, len(SIGNALS)))), None, current_x, min_positive)
+    features = np.vstack([scoring.features_of(item.snapshot.matrix) for item in past])
+    targets = [value for item in past for value in _aligned(item.snapshot.member_ids, item.labels[profile])]
+    return scoring.fit_profile(profile, features, scoring.as_targets(targets), current_x, min_positive)
 
 
 def quality(session: Session, settings, past: list[History], k: int = 25) -> dict[str, dict]:
@@ -81,7 +106,7 @@ def quality(session: Session, settings, past: list[History], k: int = 25) -> dic
         return {profile: {"evaluated": False} for profile in PROFILES}
     newest, older = past[0], past[1:]
     pool = forum_queries.members_who_posted_before(session, newest.cutoff)
-    features = scoring.feature_array(_rows(newest.snapshot))
+    features = scoring.features_of(newest.snapshot.matrix)
     result = {}
     for profile in PROFILES:
         truth = newest.labels[profile]
@@ -108,18 +133,21 @@ def quality(session: Session, settings, past: list[History], k: int = 25) -> dic
 def score(session: Session, settings, now: datetime, *, with_quality: bool = True) -> Scored:
     """Everything a scoring run computes for the moment `now`."""
     started = time.perf_counter()
-    snapshot = feature_matrix(session, now, settings.ambassador_window_days, settings.journey_regular_window_days)
-    timings = {"signals": time.perf_counter() - started}
+    timeline, cutoffs = timeline_for(session, settings, now)
+    timings = {"queries": time.perf_counter() - started}
     mark = time.perf_counter()
-    past = history(session, settings, now, settings.ambassador_training_cutoffs)
+    snapshot = snapshot_of(timeline.facts_at(now))
+    timings["signals"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    past = history(timeline, cutoffs)
     timings["history"] = time.perf_counter() - mark
     mark = time.perf_counter()
     rows = _rows(snapshot)
-    current_x = scoring.feature_array(rows)
+    current_x = scoring.features_of(snapshot.matrix)
     models = {profile: fit(profile, past, current_x, settings.ambassador_min_positive) for profile in PROFILES}
     timings["training"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    medians = {name: scoring.median_of([row[name] for row in rows]) for name in snapshot.names}
+    medians = dict(zip(snapshot.names, scoring.column_medians(snapshot.matrix)))
     penalties = {
         member: explain.penalty_points(row, settings.ambassador_concentration_share)
         for member, row in zip(snapshot.member_ids, rows)
@@ -128,12 +156,12 @@ def score(session: Session, settings, now: datetime, *, with_quality: bool = Tru
     explanations: dict[str, dict[int, list[dict]]] = {}
     for profile, model in models.items():
         base = scoring.to_0_100(model.predict(current_x)).tolist()
-        pushes = model.contributions(current_x).tolist()
+        strongest = _strongest_pushes(model.contributions(current_x))
         scores[profile], explanations[profile] = {}, {}
         for i, member in enumerate(snapshot.member_ids):
             points = penalties[member]
             scores[profile][member] = round(max(0.0, base[i] - sum(points.values())), 2)
-            explanations[profile][member] = explain.reasons(rows[i], medians, dict(zip(FEATURES, pushes[i])), points)
+            explanations[profile][member] = explain.reasons(rows[i], medians, strongest[i], points, settings.ambassador_window_days)
     timings["scoring"] = time.perf_counter() - mark
     mark = time.perf_counter()
     checked = quality(session, settings, past) if with_quality else {}

@@ -356,3 +356,29 @@ def idea_activity_by_member(session: Session, since: datetime | None, until: dat
         select(IdeaVote.user_id, func.count()).where(*window(IdeaVote.created_at)).group_by(IdeaVote.user_id)
     ).all())
     return result
+
+
+def idea_activity_by_bucket(session: Session, edges) -> dict[str, list[tuple[int, int, int]]]:
+    """idea_activity_by_member for many windows at once: (member, bucket, count) per metric, with
+    buckets as in `app.db.bucket_index`; "shipped" rows are (author, bucket, idea id), one per
+    shipping, so a window counts distinct ideas."""
+    from app.db import bucket_index
+
+    until = edges[-1]
+    proposed = bucket_index(Idea.created_at, edges)
+    voted = bucket_index(IdeaVote.created_at, edges)
+    shipped = bucket_index(IdeaStatusChange.created_at, edges)
+    statements = {
+        "proposed": select(Idea.author_id, proposed, func.count())
+        .where(Idea.author_id.is_not(None), Idea.created_at < until).group_by(Idea.author_id, proposed),
+        "votes_received": select(Idea.author_id, voted, func.count()).select_from(IdeaVote)
+        .join(Idea, Idea.id == IdeaVote.idea_id)
+        .where(Idea.author_id.is_not(None), IdeaVote.user_id != Idea.author_id, IdeaVote.created_at < until)
+        .group_by(Idea.author_id, voted),
+        "shipped": select(Idea.author_id, shipped, Idea.id).select_from(IdeaStatusChange)
+        .join(Idea, Idea.id == IdeaStatusChange.idea_id)
+        .where(Idea.author_id.is_not(None), IdeaStatusChange.new_status == "shipped", IdeaStatusChange.created_at < until),
+        "votes_cast": select(IdeaVote.user_id, voted, func.count())
+        .where(IdeaVote.created_at < until).group_by(IdeaVote.user_id, voted),
+    }
+    return {name: [tuple(int(v) for v in row) for row in session.execute(statement)] for name, statement in statements.items()}

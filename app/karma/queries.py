@@ -300,3 +300,18 @@ def karma_before(session: Session, until: datetime) -> dict[int, int]:
         select(KarmaEntry.user_id, func.sum(KarmaEntry.delta)).where(KarmaEntry.created_at < until).group_by(KarmaEntry.user_id)
     )
     return {user_id: int(total) for user_id, total in rows}
+
+
+def karma_reversed_by_bucket(session: Session, edges) -> list[tuple[int, int, int]]:
+    """karma_reversed_by_member for many moments at once: (member, bucket, karma taken back), with
+    buckets as in `app.db.bucket_index`."""
+    from app.db import bucket_index
+
+    bucket = bucket_index(KarmaEntry.created_at, edges)
+    rows = session.execute(
+        select(KarmaEntry.user_id, bucket, func.sum(-KarmaEntry.delta))
+        .where(KarmaEntry.reverses_id.is_not(None), KarmaEntry.flag_id.is_not(None), KarmaEntry.delta < 0,
+               KarmaEntry.created_at < edges[-1])
+        .group_by(KarmaEntry.user_id, bucket)
+    )
+    return [(user_id, int(b), int(total)) for user_id, b, total in rows]
