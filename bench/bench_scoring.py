@@ -3,7 +3,8 @@
 Prints the time of one scoring run (feature extraction for today and every training cutoff,
 training, scoring, explanations; nothing stored) next to the time of one bare
 `SELECT voter_id, count(*) FROM post_vote GROUP BY voter_id` over the same table (the floor),
-and their ratio. Usage: python bench/bench_scoring.py [--members N] [--votes N] [--url URL]
+and their ratio. Both are timed several times after a warm-up read and the best of each is
+compared. Usage: python bench/bench_scoring.py [--members N] [--votes N] [--repeat N] [--url URL]
 """
 
 from __future__ import annotations
@@ -99,6 +100,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=20_000)
     parser.add_argument("--votes", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3, help="scoring runs to time (the floor is timed twice as often)")
     parser.add_argument("--url", default=None, help="database URL (default: a fresh SQLite file in a temp folder)")
     args = parser.parse_args()
     url = args.url or f"sqlite:///{tempfile.mkdtemp(prefix='hearth-bench-')}/bench.db"
@@ -111,20 +113,30 @@ def main() -> None:
             started = time.perf_counter()
             generate(session, args.members, args.votes)
             print(f"generated {args.members:,} members and {args.votes:,} votes in {time.perf_counter() - started:.1f} s")
+    floor_sql = text("SELECT voter_id, count(*) FROM post_vote GROUP BY voter_id")
     with factory() as session:
-        started = time.perf_counter()
-        session.execute(text("SELECT voter_id, count(*) FROM post_vote GROUP BY voter_id")).all()
-        floor = time.perf_counter() - started
-        started = time.perf_counter()
-        scored = training.score(session, settings, NOW)
-        run = time.perf_counter() - started
+        session.execute(floor_sql).all()  # warm the cache: both figures are taken with the data in memory
+        floors = [_timed(lambda: session.execute(floor_sql).all())[0] for _ in range(args.repeat * 2)]
+        results = [_timed(lambda: training.score(session, settings, NOW)) for _ in range(args.repeat)]
     engine.dispose()
+    floor, (run, scored) = min(floors), min(results, key=lambda result: result[0])
     print(f"database:            {engine.url.render_as_string(hide_password=True)}")
-    print(f"bare GROUP BY:       {floor:8.3f} s  (the floor)")
+    print(f"bare GROUP BY:       {floor:8.3f} s  (the floor; best of {len(floors)}: {_listed(floors)})")
     print(f"scoring run:         {run:8.3f} s  ({len(scored.snapshot.member_ids):,} members, "
-          f"{len(scored.windows['training_cutoffs'])} training cutoffs)")
+          f"{len(scored.windows['training_cutoffs'])} training cutoffs; best of {len(results)}: "
+          f"{_listed([r[0] for r in results])})")
     print(f"  phases:            {scored.timings}")
     print(f"ratio run / floor:   {run / floor:8.1f}x")
+
+
+def _timed(work):
+    started = time.perf_counter()
+    value = work()
+    return time.perf_counter() - started, value
+
+
+def _listed(seconds: list[float]) -> str:
+    return ", ".join(f"{value:.3f}" for value in seconds)
 
 
 if __name__ == "__main__":
