@@ -43,9 +43,11 @@ def _shown(name: str, value: float) -> float | int:
 
 
 def reasons(
-    values: dict[str, float], medians: dict[str, float], pushes: dict[str, float], points: dict[str, int]
+    values: dict[str, float], medians: dict[str, float], pushes: dict[str, float], points: dict[str, int],
+    window_days: int = 90,
 ) -> list[dict]:
-    """The 3-5 reasons behind one score: strongest pushes first, then every penalty (JSON-ready)."""
+    """The 3-5 reasons behind one score: strongest pushes first, then every penalty (JSON-ready);
+    each names the signals' recent window in days."""
     ranked = sorted(((abs(push), name, push) for name, push in pushes.items() if abs(push) > 1e-9), reverse=True)
     items = [
         {
@@ -53,6 +55,7 @@ def reasons(
             "effect": "lifts" if push > 0 else "lowers",
             "value": _shown(name, values.get(name, 0)),
             "median": _shown(name, medians.get(name, 0)),
+            "days": window_days,
         }
         for _size, name, push in ranked[:MAX_REASONS]
     ]
@@ -61,6 +64,7 @@ def reasons(
             items.append({
                 "signal": name, "effect": "penalty", "points": points[name],
                 "value": _shown(name, values.get(name, 0)), "median": _shown(name, medians.get(name, 0)),
+                "days": window_days,
             })
     return items
 
@@ -68,7 +72,8 @@ def reasons(
 def sentence(item: dict) -> Msg:
     """One reason as a translatable sentence ("answered 14 questions ...; median 0")."""
     phrase = SIGNAL_BY_NAME[item["signal"]].phrase
-    return Msg(phrase, value=item["value"], median=item["median"])
+    # Runs stored before the window was recorded used the 90-day default.
+    return Msg(phrase, value=item["value"], median=item["median"], days=item.get("days", 90))
 
 
 def penalty_sentence(item: dict) -> Msg:

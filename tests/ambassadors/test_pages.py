@@ -155,3 +155,14 @@ def test_pages_issue_the_same_statements_whatever_the_number_of_members(client, 
     run_scoring(db, settings, NOW + timedelta(hours=1))
     many = {path: _statements(connection, client, path) for path in paths}
     assert many == few
+
+
+def test_reasons_name_the_configured_window(client, db, settings, town, clock):
+    clock.now = NOW
+    run_scoring(db, settings.model_copy(update={"ambassador_window_days": 30}), NOW)
+    log_in(client, make_user(db, username="manny", roles=("manager",)))
+    api = client.get("/api/v1/ambassadors/candidates?profile=helper").json()
+    alice = next(c for c in api["candidates"] if c["username"] == "alice")
+    texts = [reason["text"] for reason in alice["reasons"]]
+    assert any("in 30 days" in text for text in texts), texts
+    assert not any("90 days" in text for text in texts), texts
