@@ -93,3 +93,18 @@ def test_an_empty_community_gives_an_empty_run(db, settings):
     run = run_scoring(db, settings, NOW)
     assert run.member_count == 0 and _scores(db, run.id) == {}
     assert not any(info["trained"] for info in json.loads(run.models).values())
+
+
+def test_the_reduced_fit_finds_the_full_non_negative_least_squares_solution():
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(7)
+    features = np.abs(rng.normal(size=(4000, len(FEATURES))))
+    features[:, 3] = 0  # a signal nobody has
+    features[:, 5] = 2 * features[:, 4]  # two signals that always move together
+    labels = features @ rng.uniform(-1, 1, len(FEATURES)) + rng.normal(size=4000)
+    model = scoring.fit_profile("helper", features, np.abs(labels), features, min_positive=1)
+    reference = LinearRegression(positive=True).fit(scoring.signed_log(features), np.log1p(np.abs(labels)))
+    assert np.allclose(model.coef, reference.coef_, atol=1e-8)
+    assert np.isclose(model.intercept, reference.intercept_, atol=1e-8)
+    assert np.all(model.coef >= 0)
