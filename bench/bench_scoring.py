@@ -3,8 +3,9 @@
 Prints the time of one scoring run (feature extraction for today and every training cutoff,
 training, scoring, explanations; nothing stored) next to the time of one bare
 `SELECT voter_id, count(*) FROM post_vote GROUP BY voter_id` over the same table (the floor),
-and their ratio. Both are timed several times after a warm-up read and the best of each is
-compared. Usage: python bench/bench_scoring.py [--members N] [--votes N] [--repeat N] [--url URL]
+and their ratio, with the time of reading every vote into the process once (what the run's one
+pass over the votes costs at least). All are timed several times after a warm-up read and the
+best of each is compared. Usage: python bench/bench_scoring.py [--members N] [--votes N] [--repeat N] [--url URL]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from app.cli import migrate_database  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine, make_session_factory  # noqa: E402
 from app.forum.models import Category, Post, Topic  # noqa: E402
+from app.forum.queries import timeline as forum_timeline  # noqa: E402
 from app.forum.votes import PostVote  # noqa: E402
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -117,11 +119,14 @@ def main() -> None:
     with factory() as session:
         session.execute(floor_sql).all()  # warm the cache: both figures are taken with the data in memory
         floors = [_timed(lambda: session.execute(floor_sql).all())[0] for _ in range(args.repeat * 2)]
+        reads = [_timed(lambda: forum_timeline.vote_rows(session, [NOW]))[0] for _ in range(args.repeat)]
         results = [_timed(lambda: training.score(session, settings, NOW)) for _ in range(args.repeat)]
     engine.dispose()
     floor, (run, scored) = min(floors), min(results, key=lambda result: result[0])
     print(f"database:            {engine.url.render_as_string(hide_password=True)}")
     print(f"bare GROUP BY:       {floor:8.3f} s  (the floor; best of {len(floors)}: {_listed(floors)})")
+    print(f"read every vote:     {min(reads):8.3f} s  (voter, post, value: the one pass a run makes; "
+          f"{min(reads) / floor:.1f}x the floor)")
     print(f"scoring run:         {run:8.3f} s  ({len(scored.snapshot.member_ids):,} members, "
           f"{len(scored.windows['training_cutoffs'])} training cutoffs; best of {len(results)}: "
           f"{_listed([r[0] for r in results])})")
