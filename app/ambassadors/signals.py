@@ -1,8 +1,8 @@
 """Member signals as of a moment `now`, computed from data strictly before `now`.
 
-`app.ambassadors.timeline` runs a fixed number of aggregate statements (GROUP BY over all members
-and time buckets at once) through the lower domains' queries; each signal below is one small
-function that reads its column from those facts. `snapshot_of` puts every signal of every member
+`app.ambassadors.timeline` runs a fixed number of statements through the lower domains' queries,
+for all members and every window at once; each signal below is one small function that reads its
+column from those facts. `snapshot_of` puts every signal of every member
 into one table.
 """
 

@@ -2,8 +2,8 @@
 
 A scoring run needs the same facts today and at every training cutoff, plus what members did in
 the horizon after each cutoff. `Timeline` collects every window end it will need as `edges`, runs
-each aggregate statement once with rows grouped by (member, bucket between two edges), and then
-answers any window as a sum over buckets in NumPy. Only data before the last edge is read, and a
+each statement once with its rows grouped or tagged by bucket (the span between two edges; the
+votes are read once as plain rows), and then answers any window as a sum over buckets in NumPy. Only data before the last edge is read, and a
 moment's facts use only buckets before that moment, so no snapshot sees its own future.
 """
 

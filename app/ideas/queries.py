@@ -327,41 +327,10 @@ def ideas_by_member(session: Session, user_id: int) -> dict[str, int]:
 # --- aggregates for ambassador signals (all members at once, bounded by `until`) ---
 
 
-def idea_activity_by_member(session: Session, since: datetime | None, until: datetime) -> dict[str, dict[int, int]]:
-    """Per member in [since, until) (since None = all time): ideas proposed, votes their ideas
-    received from others, their ideas that shipped, and idea votes they cast; as {metric: {id: n}}."""
-
-    def window(column):
-        return [column < until] + ([column >= since] if since is not None else [])
-
-    result: dict[str, dict[int, int]] = {}
-    result["proposed"] = dict(session.execute(
-        select(Idea.author_id, func.count()).where(Idea.author_id.is_not(None), *window(Idea.created_at)).group_by(Idea.author_id)
-    ).all())
-    result["votes_received"] = dict(session.execute(
-        select(Idea.author_id, func.count())
-        .select_from(IdeaVote)
-        .join(Idea, Idea.id == IdeaVote.idea_id)
-        .where(Idea.author_id.is_not(None), IdeaVote.user_id != Idea.author_id, *window(IdeaVote.created_at))
-        .group_by(Idea.author_id)
-    ).all())
-    result["shipped"] = dict(session.execute(
-        select(Idea.author_id, func.count(func.distinct(Idea.id)))
-        .select_from(IdeaStatusChange)
-        .join(Idea, Idea.id == IdeaStatusChange.idea_id)
-        .where(Idea.author_id.is_not(None), IdeaStatusChange.new_status == "shipped", *window(IdeaStatusChange.created_at))
-        .group_by(Idea.author_id)
-    ).all())
-    result["votes_cast"] = dict(session.execute(
-        select(IdeaVote.user_id, func.count()).where(*window(IdeaVote.created_at)).group_by(IdeaVote.user_id)
-    ).all())
-    return result
-
-
 def idea_activity_by_bucket(session: Session, edges) -> dict[str, list[tuple[int, int, int]]]:
-    """idea_activity_by_member for many windows at once: (member, bucket, count) per metric, with
-    buckets as in `app.db.bucket_index`; "shipped" rows are (author, bucket, idea id), one per
-    shipping, so a window counts distinct ideas."""
+    """Per member and bucket (`app.db.bucket_index`): ideas proposed, votes their ideas received
+    from others and idea votes cast, as (member, bucket, count); "shipped" rows are (author, bucket,
+    idea id), one per shipping, so a window counts distinct ideas."""
     from app.db import bucket_index
 
     until = edges[-1]

@@ -282,18 +282,6 @@ def karma_gained(session: Session, since: datetime, until: datetime) -> dict[int
     return {user_id: int(total) for user_id, total in rows}
 
 
-def karma_reversed_by_member(session: Session, until: datetime) -> dict[int, int]:
-    """Karma the anti-gaming job took back from each member (reversal rows tied to a flag) before
-    `until`, as a positive number."""
-    rows = session.execute(
-        select(KarmaEntry.user_id, func.sum(-KarmaEntry.delta))
-        .where(KarmaEntry.reverses_id.is_not(None), KarmaEntry.flag_id.is_not(None), KarmaEntry.delta < 0,
-               KarmaEntry.created_at < until)
-        .group_by(KarmaEntry.user_id)
-    )
-    return {user_id: int(total) for user_id, total in rows}
-
-
 def karma_before(session: Session, until: datetime) -> dict[int, int]:
     """Each member's karma from ledger rows before `until` (the backtest's karma baseline)."""
     rows = session.execute(
@@ -303,8 +291,8 @@ def karma_before(session: Session, until: datetime) -> dict[int, int]:
 
 
 def karma_reversed_by_bucket(session: Session, edges) -> list[tuple[int, int, int]]:
-    """karma_reversed_by_member for many moments at once: (member, bucket, karma taken back), with
-    buckets as in `app.db.bucket_index`."""
+    """Karma the anti-gaming job took back (reversal rows tied to a flag), as (member, bucket,
+    positive amount), with buckets as in `app.db.bucket_index`."""
     from app.db import bucket_index
 
     bucket = bucket_index(KarmaEntry.created_at, edges)

@@ -9,8 +9,7 @@ import pytest
 from app.accounts import queries as accounts_queries
 from app.ambassadors.timeline import Timeline
 from app.forum import queries as forum_queries
-from app.ideas import queries as ideas_queries
-from app.karma import queries as karma_queries
+from tests.ambassadors import single_window
 
 DAY = timedelta(days=1)
 
@@ -33,19 +32,19 @@ def assert_matches_single_windows(session, moments, window_days: int = 90, short
         assert nonzero(facts.last30["posts"]) == nonzero(forum_queries.post_activity_by_member(session, moment - 30 * DAY, moment)["posts"])
         assert facts.accepted_recent == forum_queries.accepted_answers_by_member(session, since, moment)
         assert facts.accepted_all == forum_queries.accepted_answers_by_member(session, None, moment)
-        assert facts.first_responses == forum_queries.first_responses_by_member(session, since, moment)
+        assert facts.first_responses == single_window.first_responses_by_member(session, since, moment)
         received = forum_queries.votes_received_by_member(session, since, moment)
         assert {name: facts.received[name] for name in ("up", "net", "net_all")} == {
             name: received[name] for name in ("up", "net", "net_all")}, moment
-        assert facts.given_recent == forum_queries.votes_given_by_member(session, since, moment)
-        expected_share = forum_queries.upvote_concentration_by_member(session, since, moment)
+        assert facts.given_recent == single_window.votes_given_by_member(session, since, moment)
+        expected_share = single_window.upvote_concentration_by_member(session, since, moment)
         assert facts.concentration == pytest.approx(expected_share)
         assert set(facts.concentration) == set(expected_share)
-        stewardship = forum_queries.stewardship_by_member(session, since, moment)
+        stewardship = single_window.stewardship_by_member(session, since, moment)
         assert facts.stewardship_recent == {name: nonzero(values) for name, values in stewardship.items()}
-        ideas = ideas_queries.idea_activity_by_member(session, None, moment)
+        ideas = single_window.idea_activity_by_member(session, None, moment)
         assert facts.ideas_all == {name: nonzero(values) for name, values in ideas.items()}
-        assert facts.karma_reversed == karma_queries.karma_reversed_by_member(session, moment)
+        assert facts.karma_reversed == single_window.karma_reversed_by_member(session, moment)
         visits = accounts_queries.visit_stats(session, since, moment, short_since=moment - short_days * DAY)
         assert {name: nonzero(values) for name, values in facts.visits.items()} == {
             name: nonzero(values) for name, values in visits.items()}, moment
@@ -53,11 +52,11 @@ def assert_matches_single_windows(session, moments, window_days: int = 90, short
     for start, end in zip(bounds, bounds[1:]):
         labels = timeline.labels(start, end)
         assert labels["helper"] == forum_queries.helpful_answers_by_member(session, start, end), (start, end)
-        stewardship = forum_queries.stewardship_by_member(session, start, end)
+        stewardship = single_window.stewardship_by_member(session, start, end)
         assert nonzero(labels["moderator"]) == nonzero({
             m: stewardship["flags_agreed"].get(m, 0) + stewardship["edits_of_others"].get(m, 0)
             for m in set(stewardship["flags_agreed"]) | set(stewardship["edits_of_others"])})
-        ideas = ideas_queries.idea_activity_by_member(session, start, end)
+        ideas = single_window.idea_activity_by_member(session, start, end)
         helped = forum_queries.post_activity_by_member(session, start, end)["members_helped"]
         assert nonzero(labels["ambassador"]) == nonzero({
             m: helped.get(m, 0) + ideas["proposed"].get(m, 0) for m in set(helped) | set(ideas["proposed"])})

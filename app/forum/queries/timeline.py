@@ -4,7 +4,8 @@ Every function takes ascending `edges` (aware datetimes; the last one is `now`) 
 before `edges[-1]`. A row at time t falls into bucket i when edges[i-1] <= t < edges[i] (bucket 0
 is everything before edges[0]); see `app.db.bucket_index`. Any window whose ends are edges is then
 a sum over consecutive buckets, so one statement per fact serves today and every training cutoff.
-The single-window functions in `app.forum.queries` define the same facts; tests hold the two equal.
+tests/ambassadors/single_window.py states the same facts as one plain query per window, and
+tests/ambassadors/test_timeline.py holds the two equal.
 """
 
 from __future__ import annotations
