@@ -153,4 +153,8 @@ def integer_rows(session: Session, statement) -> list[tuple[int, ...]]:
     Bulk reads (a vote table can hold millions of rows) skip building a Row object per row, which
     costs more than reading the rows themselves; integer columns need no result conversion.
     """
-    return session.connection().execute(statement).cursor.fetchall()
+    result = session.connection().execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
