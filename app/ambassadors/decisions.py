@@ -76,8 +76,7 @@ def learn(session: Session, settings, scored) -> dict[str, dict]:
     """Per profile: decision counts, and once there are enough, the decision model's cross-validated
     quality against the score alone; improved profiles get blended scores in `scored` (penalties kept)."""
     needed = settings.decisions_min_count
-    current_rows = [dict(zip(scored.snapshot.names, row)) for row in scored.snapshot.rows]
-    current_x = scoring.feature_array(current_rows)
+    current_x = scoring.features_of(scored.snapshot.matrix)
     result = {}
     for profile in PROFILES:
         rows, targets = _features(session, labels(session, profile))

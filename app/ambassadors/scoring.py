@@ -177,11 +177,6 @@ def to_0_100(raw: np.ndarray) -> np.ndarray:
     return (raw - low) / (high - low) * 100.0
 
 
-def median_of(values: list[float]) -> float:
-    """The median of raw signal values (for explanations)."""
-    return float(np.median(values)) if values else 0.0
-
-
 @dataclass
 class DecisionFit:
     """What learning from managers' decisions found for one profile (see ambassadors/decisions.py).

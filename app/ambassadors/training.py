@@ -80,14 +80,12 @@ def timeline_for(session: Session, settings, now: datetime) -> tuple[Timeline, l
 
 def history(timeline: Timeline, cutoffs: list[datetime]) -> list[History]:
     """Snapshots at each cutoff (newest first) with labels from the horizon after each."""
-    found = []
-    ends = [*timeline.label_bounds[1:]]
+    found, bounds = [], timeline.label_bounds
     for cutoff in cutoffs:
         snapshot = snapshot_of(timeline.facts_at(cutoff))
         if not snapshot.member_ids:
             break
-        end = ends[timeline.label_bounds.index(cutoff)]
-        found.append(History(cutoff, snapshot, timeline.labels(cutoff, end)))
+        found.append(History(cutoff, snapshot, timeline.labels(cutoff, bounds[bounds.index(cutoff) + 1])))
     return found
 
 
