@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from datetime import datetime
 from functools import lru_cache
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.accounts import service as accounts
@@ -86,3 +88,18 @@ def link_path(body_text: str, prefix: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + re.escape(prefix) + r"\S+)", body_text)
     assert match, f"no {prefix} link in e-mail:\n{body_text}"
     return match.group(1)
+
+
+@contextmanager
+def count_statements(connection):
+    """Count the SQL statements sent on the test's connection while the block runs."""
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(connection, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(connection, "before_cursor_execute", before)

@@ -8,7 +8,7 @@ import pytest
 from app.ambassadors.service import run_scoring
 from tests.ambassadors.conftest import NOW
 from tests.conftest import post_form
-from tests.factories import log_in, make_user
+from tests.factories import count_statements, log_in, make_user
 
 
 @pytest.fixture
@@ -125,18 +125,8 @@ def test_a_manager_can_start_a_run_from_the_page(client, db, town, clock):
 
 
 def _statements(connection, client, path):
-    from sqlalchemy import event
-
-    seen = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(connection, "before_cursor_execute", before)
-    try:
+    with count_statements(connection) as seen:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(connection, "before_cursor_execute", before)
     return len(seen)
 
 

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.forum import answers
 from app.forum.models import Post
 from app.forum.queries import viewer_for
 
-from tests.factories import log_in, make_user
+from tests.factories import count_statements, log_in, make_user
 from tests.forum_factories import make_category, make_reply, make_topic
-
-
-@contextmanager
-def count_statements(connection):
-    """Count statements sent on the test's connection while the block runs."""
-    statements: list[str] = []
-
-    def before_cursor_execute(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(connection, "before_cursor_execute", before_cursor_execute)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", before_cursor_execute)
 
 
 def _topic_with_replies(db, clock, replies: int, category):

@@ -21,28 +21,6 @@ def labs_setup(db):
     accounts.ensure_groups(db)
 
 
-def count_statements(connection):
-    """A context manager that counts the SQL statements run on the test's connection."""
-    from contextlib import contextmanager
-
-    from sqlalchemy import event
-
-    @contextmanager
-    def counting():
-        seen = []
-
-        def before(conn, cursor, statement, parameters, context, executemany):
-            seen.append(statement)
-
-        event.listen(connection, "before_cursor_execute", before)
-        try:
-            yield seen
-        finally:
-            event.remove(connection, "before_cursor_execute", before)
-
-    return counting()
-
-
 def outbox(db, address: str, kind: str | None = None):
     """E-mails queued for an address (optionally of one kind), oldest first."""
     from sqlalchemy import select

@@ -14,7 +14,8 @@ from app.forum.search import search_posts
 from app.web import ANONYMOUS
 from tests.conftest import csrf_of, post_form
 from tests.factories import log_in
-from tests.forum_extras.helpers import count_statements, member
+from tests.factories import count_statements
+from tests.forum_extras.helpers import member
 from tests.forum_factories import make_reply, make_topic
 
 

@@ -11,7 +11,8 @@ from app.forum import answers
 from app.forum.models import Notification, NotificationSetting
 from tests.conftest import csrf_of, post_form
 from tests.factories import log_in
-from tests.forum_extras.helpers import count_statements, member, outbox
+from tests.factories import count_statements
+from tests.forum_extras.helpers import member, outbox
 from tests.forum_factories import as_viewer, make_category, make_reply, make_topic
 
 

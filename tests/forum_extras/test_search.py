@@ -163,7 +163,7 @@ def test_reindex_all_repairs_a_broken_index(forum):
 
 
 def test_search_page_statements_do_not_grow_with_results(forum, client, connection):
-    from tests.forum_extras.helpers import count_statements
+    from tests.factories import count_statements
 
     db = forum
     topic = make_topic(db, author=member(db, "ann"), title="Glacier hiking", body="Glacier gear list.")

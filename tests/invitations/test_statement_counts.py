@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from app.ambassadors import invitations
 from tests.factories import log_in, make_user
-from tests.forum_extras.helpers import count_statements
+from tests.factories import count_statements
 from tests.forum_factories import make_category, make_topic
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import date, timedelta
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.accounts.models import UserVisit
 from app.forum import answers as forum_answers
@@ -14,7 +13,7 @@ from app.forum.queries import viewer_for
 from app.forum.votes import PostVote, cast_vote
 from app.karma import jobs
 from tests.conftest import csrf_of, post_form
-from tests.factories import log_in
+from tests.factories import count_statements, log_in
 from tests.forum_factories import make_category
 from tests.karma.helpers import answer, karma_of, member, question
 
@@ -193,20 +192,6 @@ def test_voting_flags_page_is_for_staff(client, db, clock):
     assert "Reversed: serial voting between two accounts" in history
 
 
-@contextmanager
-def _count_statements(connection):
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    event.listen(connection, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(connection, "before_cursor_execute", before)
-
-
 def test_history_and_leaderboard_statements_do_not_grow_with_rows(client, db, clock, connection):
     few, many = member(db, "few"), member(db, "many")
     topic = question(db, member(db), now=clock.now)
@@ -217,7 +202,7 @@ def test_history_and_leaderboard_statements_do_not_grow_with_rows(client, db, cl
     client.get("/")
     counts = []
     for path in ("/u/few/karma", "/u/many/karma", "/leaderboard?period=all"):
-        with _count_statements(connection) as statements:
+        with count_statements(connection) as statements:
             assert client.get(path).status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1]

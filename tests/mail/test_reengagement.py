@@ -18,7 +18,7 @@ from app.forum.models import CategoryGroup, NotificationSetting
 from app.mail import OutboxEmail
 from tests.ambassadors import community as c
 from tests.conftest import post_form
-from tests.factories import log_in, make_user
+from tests.factories import count_statements, log_in, make_user
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 D = timedelta(days=1)
@@ -240,18 +240,8 @@ def test_the_page_shows_the_return_rates(db, client, settings, clock):
 
 
 def _statements(connection, client, path):
-    from sqlalchemy import event
-
-    seen = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(connection, "before_cursor_execute", before)
-    try:
+    with count_statements(connection) as seen:
         assert client.get(path).status_code == 200
-    finally:
-        event.remove(connection, "before_cursor_execute", before)
     return len(seen)
 
 
