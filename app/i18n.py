@@ -26,8 +26,42 @@ class Msg(str):
         return text
 
 
-def translate(gettext, value) -> str:
-    """Translate a message (plain or Msg) with the given gettext."""
+class PluralMsg(Msg):
+    """A Msg whose wording depends on a count: "raised 1 flag" / "raised 3 flags".
+
+    `num` is always among the parameters; pages pick the language's plural form with ngettext.
+    """
+
+    msgid_plural: str
+    num: int
+
+    def __new__(cls, singular: str, plural: str, num: int, **params):
+        params = {"num": num, **params}
+        text = str.__new__(cls, (singular if num == 1 else plural) % params)
+        text.msgid = singular
+        text.msgid_plural = plural
+        text.num = num
+        text.params = params
+        return text
+
+
+def nMsg(singular: str, plural: str, num: int, **params) -> PluralMsg:
+    """Mark a counted message for extraction (singular and plural) and build it."""
+    return PluralMsg(singular, plural, num, **params)
+
+
+def translate(translator, value) -> str:
+    """Translate a message (plain, Msg or PluralMsg).
+
+    `translator` is a translations object (gettext and ngettext) or a bare gettext callable; with
+    a bare callable a PluralMsg keeps its English form, so pass the translations object.
+    """
+    if isinstance(value, PluralMsg):
+        ngettext = getattr(translator, "ngettext", None)
+        if ngettext is None:
+            return str(value)
+        return ngettext(value.msgid, value.msgid_plural, value.num) % value.params
+    gettext = getattr(translator, "gettext", translator)
     if isinstance(value, Msg):
         translated = gettext(value.msgid)
         return translated % value.params if value.params else translated

@@ -147,7 +147,7 @@ templates.env.install_null_translations(newstyle=True)  # real ones are passed p
 
 @pass_context
 def _translate_filter(context, value):
-    return translate(translations_for(context["language"]).gettext, value)
+    return translate(translations_for(context["language"]), value)
 
 
 templates.env.filters["t"] = _translate_filter

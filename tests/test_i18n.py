@@ -36,14 +36,32 @@ def extracted_messages() -> dict[str, str]:
 
 
 def merged_catalog(language: str) -> dict[str, str]:
-    """All of a language's domain catalogs merged, as the app merges them (msgid -> msgstr)."""
+    """All of a language's domain catalogs merged, as the app merges them (msgid -> msgstr).
+
+    A plural message is keyed by its singular msgid and kept only when every plural form of the
+    language is translated; its text is the forms joined by a newline.
+    """
     merged: dict[str, str] = {}
     for po_path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
         with po_path.open("rb") as handle:
             for message in read_po(handle, locale=language):
-                if message.id and message.string:
+                if isinstance(message.id, tuple):
+                    if message.id[0] and all(message.string):
+                        merged.setdefault(message.id[0], "\n".join(message.string))
+                elif message.id and message.string:
                     merged.setdefault(message.id, message.string)
     return merged
+
+
+def plural_ids(language: str) -> dict[str, str]:
+    """Singular msgid -> plural msgid of every plural message in a language's catalogs."""
+    found: dict[str, str] = {}
+    for po_path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as handle:
+            for message in read_po(handle, locale=language):
+                if isinstance(message.id, tuple):
+                    found[message.id[0]] = message.id[1]
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -67,11 +85,16 @@ def test_every_message_is_translated(messages, language):
 
 @pytest.mark.parametrize("language", SHIPPED)
 def test_translations_keep_the_placeholders(language):
-    wrong = [
-        f"{msgid!r} -> {text!r}"
-        for msgid, text in merged_catalog(language).items()
-        if set(PLACEHOLDER_RE.findall(msgid)) != set(PLACEHOLDER_RE.findall(text))
-    ]
+    plurals = plural_ids(language)
+    wrong = []
+    for msgid, text in merged_catalog(language).items():
+        if msgid in plurals:
+            # A form may leave out %(num)s ("one flag"), but never name a parameter the English lacks.
+            allowed = set(PLACEHOLDER_RE.findall(msgid)) | set(PLACEHOLDER_RE.findall(plurals[msgid]))
+            if any(set(PLACEHOLDER_RE.findall(form)) - allowed for form in text.split("\n")):
+                wrong.append(f"{msgid!r} -> {text!r}")
+        elif set(PLACEHOLDER_RE.findall(msgid)) != set(PLACEHOLDER_RE.findall(text)):
+            wrong.append(f"{msgid!r} -> {text!r}")
     assert not wrong, "translations whose %(name)s placeholders differ from the English:\n" + "\n".join(wrong)
 
 
@@ -153,3 +176,27 @@ def test_registration_remembers_the_browser_language_for_emails(client, db):
     )
     assert db.scalar(select(User.locale).where(User.username_key == "joost")) == "nl"
     assert "Bevestig je e-mailadres" in last_email(db, "verify_email", "joost@example.org").subject
+
+
+def test_counted_messages_take_the_languages_plural_form():
+    from app.i18n import nMsg, translate
+    from app.web import translations_for
+
+    german = translations_for("de")
+    assert translate(german, nMsg("%(num)s reply", "%(num)s replies", 1)) == "1 Antwort"
+    assert translate(german, nMsg("%(num)s reply", "%(num)s replies", 3)) == "3 Antworten"
+    assert nMsg("%(num)s reply", "%(num)s replies", 1) == "1 reply"  # the API reads English
+
+
+def test_topic_lists_count_replies_in_the_viewers_language(client, db):
+    from tests.forum_factories import make_category, make_reply, make_topic
+
+    category = make_category(db)
+    one = make_topic(db, category=category, title="Display stays dark after the update")
+    make_reply(db, topic=one)
+    three = make_topic(db, category=category, title="Schedule skips the morning program")
+    for _ in range(3):
+        make_reply(db, topic=three)
+    page = client.get("/latest", headers={"Accept-Language": "nl"}).text
+    assert "1 reactie<" in page and "3 reacties<" in page
+    assert "1 reacties" not in page
