@@ -12,6 +12,7 @@ from app.accounts import auth, queries, service, tracking
 from app.accounts.models import ApiToken
 from app.db import SessionDep
 from app.errors import NotFound, ValidationFailed
+from app.guard import Id
 from app.i18n import N_
 from app.web import LANGUAGES, flash, get_now, profile_sections, redirect, render, request_language, viewer_of
 
@@ -265,7 +266,7 @@ def create_token(request: Request, username: str, db: SessionDep, name: FormStr 
 
 
 @router.post("/u/{username}/tokens/{token_id}/revoke")
-def revoke_token(request: Request, username: str, token_id: int, db: SessionDep):
+def revoke_token(request: Request, username: str, token_id: Id, db: SessionDep):
     """Revoke one of the member's API tokens."""
     user = _own_account(request, db, username)
     service.revoke_api_token(db, user, token_id, get_now(request))
