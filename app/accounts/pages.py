@@ -183,7 +183,9 @@ def _own_account(request: Request, db, username: str):
     return auth.current_user(db, viewer)
 
 
-def _preferences_page(request: Request, db, user, *, errors=None, new_token=None, status_code=200, message=None):
+def _preferences_page(
+    request: Request, db, user, *, errors=None, new_token=None, status_code=200, message=None, values=None
+):
     tokens = db.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
     ).all()
@@ -192,6 +194,7 @@ def _preferences_page(request: Request, db, user, *, errors=None, new_token=None
         "accounts/preferences.html",
         {
             "user": user,
+            "values": values or {"display_name": user.display_name, "bio": user.bio},
             "tokens": tokens,
             "errors": errors or {},
             "new_token": new_token,
@@ -226,7 +229,10 @@ def save_preferences(
             ambassador_opt_out=bool(ambassador_opt_out),
         )
     except ValidationFailed as error:
-        return _preferences_page(request, db, user, errors=error.detail, status_code=422, message=error.message)
+        return _preferences_page(
+            request, db, user, errors=error.detail, status_code=422, message=error.message,
+            values={"display_name": display_name, "bio": bio},
+        )
     flash(request, N_("Your preferences are saved."), "success")
     return redirect(f"/u/{user.username}/preferences")
 
