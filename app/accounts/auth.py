@@ -40,12 +40,25 @@ def client_ip(request: Request, settings: Settings) -> str:
     return forwarded[0] if forwarded else peer
 
 
+def network_of(address: str) -> str:
+    """The network an address belongs to for the login back-off: IPv4 /24, IPv6 /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 64}", strict=False))
+
+
 def client_of(request: Request) -> tracking.Client:
-    """Hashed IP and user agent of the request, for login tracking."""
+    """Hashed IP, hashed network and user agent of the request, for login tracking."""
     settings = request.app.state.settings
+    address = client_ip(request, settings)
     return tracking.Client(
-        ip_hash=security.hash_ip(settings, client_ip(request, settings)),
+        ip_hash=security.hash_ip(settings, address),
         user_agent=request.headers.get("user-agent", ""),
+        net_hash=security.hash_ip(settings, "net:" + network_of(address)),
     )
 
 
