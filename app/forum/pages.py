@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse
 
-from app.db import SessionDep
-from app.errors import AppError, NotFound, RateLimited
+from app.db import SessionDep, bookkeep, write_or_busy
+from app.errors import AppError, NotFound
 from app.forum import browse, reading, service, votes
 from app.forum.models import Post
 from app.i18n import N_
@@ -28,8 +28,9 @@ LIST_TITLES = {
 
 
 def error_headers(error: AppError) -> dict | None:
-    """Retry-After for rate limits, so clients know when to come back."""
-    return {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    """Retry-After for rate limits and a busy database, so clients know when to come back."""
+    retry_after = getattr(error, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after else None
 
 
 def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag: str | None = None):
@@ -158,10 +159,10 @@ def new_topic(
         preview, _, _ = service.render_body(db, viewer, body)
         return _new_topic_page(request, db, values=values, preview=preview)
     try:
-        topic = service.create_topic(
+        topic = write_or_busy(db, lambda: service.create_topic(
             db, request.app.state.settings, viewer, category_id=category_id, title=title, body=body,
             kind=kind, tags=tags, now=get_now(request),
-        )
+        ))
     except AppError as error:
         return _new_topic_page(
             request, db, values=values, errors=error.detail if isinstance(error.detail, dict) else {},
@@ -187,7 +188,8 @@ def _topic_page(
     viewer = viewer_of(request)
     view = browse.topic_page(db, viewer, topic_id, page)
     if track and viewer.is_authenticated:
-        reading.record_read(db, viewer.id, view.id, [p.number for p in view.posts], get_now(request))
+        topic_id, numbers, now = view.id, [p.number for p in view.posts], get_now(request)
+        bookkeep(request, lambda session: reading.record_read(session, viewer.id, topic_id, numbers, now))
     if reply is None and quote:
         reply = _quote_text(db, view.id, quote)
     return render(
@@ -240,9 +242,9 @@ def reply(request: Request, topic_id: int, db: SessionDep, body: FormStr = "", a
         preview, _, _ = service.render_body(db, viewer, body)
         return _topic_page(request, db, topic_id, page, reply=body, preview=preview)
     try:
-        post = service.create_reply(
+        post = write_or_busy(db, lambda: service.create_reply(
             db, request.app.state.settings, viewer, topic_id=topic_id, body=body, now=get_now(request)
-        )
+        ))
     except NotFound:
         raise
     except AppError as error:
