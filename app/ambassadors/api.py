@@ -33,9 +33,10 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
     profile = views.check_profile(profile)
     gettext = translations_for(request_language(request)).gettext
     run = queries.latest_run(db)
-    rows = queries.candidates(db, run, profile, request.app.state.settings.ambassador_candidates_shown) if run else []
-    hidden = invitations.hidden_candidates(db, profile, get_now(request))
-    rows = [row for row in rows if row.user_id not in hidden]
+    now = get_now(request)
+    hidden = invitations.hidden_candidates(db, profile, now) | {viewer.id}
+    rows = queries.candidates(db, run, profile, request.app.state.settings.ambassador_candidates_shown,
+                              now=now, exclude=hidden) if run else []
     return CandidatesRead(
         run_id=run.id if run else None, as_of=run.as_of if run else None, profile=profile,
         learned=bool(run and run.models.get(profile, {}).get("trained")),

@@ -41,9 +41,9 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
     profile = views.check_profile(profile)
     settings = request.app.state.settings
     run = queries.latest_run(db)
-    rows = queries.candidates(db, run, profile, settings.ambassador_candidates_shown) if run else []
-    hidden = invitations.hidden_candidates(db, profile, get_now(request))
-    rows = [row for row in rows if row.user_id not in hidden]
+    now = get_now(request)
+    hidden = invitations.hidden_candidates(db, profile, now) | {viewer.id}
+    rows = queries.candidates(db, run, profile, settings.ambassador_candidates_shown, now=now, exclude=hidden) if run else []
     return render(request, "ambassadors/candidates.html", {
         "run": run, "profile": profile, "profiles": PROFILES, "profile_names": views.PROFILE_NAMES,
         "rows": [(row, views.sentences(row.explanation)) for row in rows], "flag_names": views.FLAG_NAMES,
