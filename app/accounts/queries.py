@@ -86,6 +86,13 @@ def last_active(session: Session, user_ids, until_day: date | None = None) -> di
     return dict(session.execute(select(days.c.user_id, days.c.last_day).where(days.c.user_id.in_(ids))).all())
 
 
+def derived_visits_before(session: Session, until_day: date) -> bool:
+    """Whether any visit day before `until_day` was derived from imported activity (not a real visit)."""
+    return session.scalar(
+        select(UserVisit.user_id).where(UserVisit.derived.is_(True), UserVisit.day < until_day).limit(1)
+    ) is not None
+
+
 def members_by_id(session: Session, ids) -> dict[int, MemberRef]:
     """Look up many members at once."""
     ids = set(ids)

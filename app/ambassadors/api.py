@@ -17,8 +17,8 @@ from app.web import get_now, request_language, translations_for
 router = APIRouter(prefix="/api/v1", tags=["ambassadors"])
 
 
-def _reason(item: dict, gettext) -> ReasonRead:
-    text = translate(gettext, explain.sentence(item))
+def _reason(item: dict, gettext, imported: bool) -> ReasonRead:
+    text = translate(gettext, explain.sentence(item, imported))
     if item["effect"] == "penalty":
         text = f"{text} {translate(gettext, explain.penalty_sentence(item))}"
     return ReasonRead(signal=item["signal"], effect=item["effect"], value=item["value"], median=item["median"],
@@ -31,7 +31,7 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
     if not can_see_candidates(viewer):
         raise Forbidden(N_("Only community managers and admins can see ambassador candidates."))
     profile = views.check_profile(profile)
-    gettext = translations_for(request_language(request)).gettext
+    gettext = translations_for(request_language(request))
     run = queries.latest_run(db)
     now = get_now(request)
     hidden = invitations.hidden_candidates(db, profile, now) | {viewer.id}
@@ -44,7 +44,7 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
         candidates=[
             CandidateRead(username=row.username, display_name=row.display_name, rank=row.rank, score=row.score,
                           trend=row.trend, stage=row.stage, flags=row.flags,
-                          reasons=[_reason(item, gettext) for item in row.explanation])
+                          reasons=[_reason(item, gettext, views.imported(run)) for item in row.explanation])
             for row in rows
         ],
     )
