@@ -218,3 +218,17 @@ def unsubscribe_url(settings, user_id: int, kind: str) -> str:
     from app.forum.notifications import unsubscribe_token  # notifications reads this module too
 
     return f"{settings.base_url}/notifications/unsubscribe/{unsubscribe_token(settings, user_id, kind)}"
+
+
+def suspended_until(session: Session, user_id: int, now):
+    """When the suspension in force for a member at `now` ends, or None when they are not suspended."""
+    from sqlalchemy import func
+
+    from app.forum.models import Suspension
+
+    return session.scalar(
+        select(func.max(Suspension.ends_at)).where(
+            Suspension.user_id == user_id, Suspension.starts_at <= now, Suspension.ends_at > now,
+            Suspension.lifted_at.is_(None),
+        )
+    )
