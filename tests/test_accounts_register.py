@@ -22,7 +22,7 @@ def _count(db, model) -> int:
     return db.scalar(select(func.count()).select_from(model))
 
 
-def test_register_verify_link_logs_in(client, db, clock):
+def test_register_then_confirm_with_a_button_and_log_in_with_the_password(client, db, clock):
     response = _register(client)
     assert response.status_code == 200
     assert "newcomer@example.org" in response.text
@@ -32,10 +32,49 @@ def test_register_verify_link_logs_in(client, db, clock):
 
     mail = last_email(db, "verify_email", "newcomer@example.org")
     assert mail is not None
-    page = client.get(link_path(mail.body_text, "/verify/"))
-    assert page.status_code == 200
-    assert 'class="nav-user"' in page.text and "newcomer" in page.text
+    path = link_path(mail.body_text, "/verify/")
+    # Opening the link (a mail scanner, a prefetch, a forged <img>) changes nothing.
+    page = client.get(path)
+    assert page.status_code == 200 and "Confirm my address" in page.text
+    assert 'class="nav-user"' not in page.text
+    assert db.scalar(select(User.email_verified_at).where(User.id == user.id)) is None
+
+    confirmed = post_form(client, path, {}, token_from=path, follow_redirects=False)
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/login"
     assert db.scalar(select(User.email_verified_at).where(User.id == user.id)) == clock.now
+    login_page = client.get("/login")
+    assert "Your e-mail address is confirmed" in login_page.text
+    assert 'class="nav-user"' not in login_page.text  # the link logged nobody in
+
+    response = post_form(client, "/login", {"identifier": "newcomer", "password": GOOD_PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303
+    assert 'class="nav-user"' in client.get("/").text
+
+
+def test_the_verification_link_works_once_and_never_logs_in(client, db, clock):
+    _register(client)
+    path = link_path(last_email(db, "verify_email", "newcomer@example.org").body_text, "/verify/")
+    post_form(client, path, {}, token_from=path)
+    first = db.scalar(select(User.email_verified_at).where(User.username_key == "newcomer"))
+    clock.advance(days=1)
+    client.cookies.clear()
+    # Used again (another browser, days later): nobody is logged in and nothing changes.
+    again = client.get(path)
+    assert again.status_code == 200 and "already confirmed" in again.text
+    assert "Confirm my address" not in again.text
+    response = post_form(client, path, {}, token_from="/login", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert "already confirmed" in client.get("/login").text
+    assert 'class="nav-user"' not in client.get("/").text
+    assert db.scalar(select(User.email_verified_at).where(User.username_key == "newcomer")) == first
+
+
+def test_confirming_needs_the_forms_csrf_token(client, db):
+    _register(client)
+    path = link_path(last_email(db, "verify_email", "newcomer@example.org").body_text, "/verify/")
+    response = client.post(path, data={})
+    assert response.status_code == 403
+    assert db.scalar(select(User.email_verified_at).where(User.username_key == "newcomer")) is None
 
 
 def test_unverified_account_cannot_log_in_and_gets_the_link_again(client, db):

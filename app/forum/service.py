@@ -255,10 +255,14 @@ def get_visible_topic(session: Session, viewer: Viewer, topic_id: int, *, for_up
 
 def get_visible_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Topic]:
     """A post (and its topic) the viewer may see, or NotFound."""
+    missing = NotFound(N_("This post does not exist or you may not see it."))
     post = session.get(Post, post_id)
     if post is None:
-        raise NotFound(N_("This post does not exist or you may not see it."))
-    topic = get_visible_topic(session, viewer, post.topic_id)
+        raise missing
+    try:
+        topic = get_visible_topic(session, viewer, post.topic_id)
+    except NotFound:
+        raise missing from None  # a hidden post must answer exactly like a missing one
     return post, topic
 
 
