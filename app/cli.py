@@ -168,11 +168,19 @@ def score(
 
 @cli.command()
 def backtest(
-    cutoff: str = typer.Option(..., "--cutoff", help="Score as of this date (YYYY-MM-DD)."),
-    horizon: int = typer.Option(..., "--horizon", min=1, help="Days after the cutoff that decide who really helped."),
+    cutoff: str = typer.Option(None, "--cutoff", help="Score as of this date (YYYY-MM-DD), on the configured database."),
+    horizon: int = typer.Option(None, "--horizon", min=1, help="Days after the cutoff that decide who really helped."),
+    splits: Path = typer.Option(None, "--splits", exists=True, dir_okay=False, help="splits.json: {site: [[cutoff, horizon], ...]}; each site is imported into its own database."),
+    data: Path = typer.Option(None, "--data", file_okay=False, help="Folder holding one Stack Exchange dump folder per site (default: the splits file's folder)."),
+    cache: Path = typer.Option(Path("var/backtest-cache"), "--cache", file_okay=False, help="Where the imported site databases are kept and reused."),
     output: str = typer.Option("table", "--format", help="table or csv."),
 ) -> None:
-    """Backtest the scoring against baselines: precision@k and NDCG@k for k = 10, 25, 50."""
+    """Backtest the scoring against baselines: one cutoff on this database, or every split of a splits file."""
+    if splits is not None:
+        _backtest_splits(splits, data or splits.parent, cache, output)
+        return
+    if cutoff is None or horizon is None:
+        raise typer.BadParameter("give --splits FILE, or both --cutoff and --horizon")
     from rich.progress import Progress
     from rich.table import Table
 
@@ -195,6 +203,35 @@ def backtest(
         table.add_column(name, justify="left" if name == "method" else "right")
     for row in result.rows:
         table.add_row(*row.cells())
+    console.print(table)
+
+
+def _backtest_splits(splits: Path, data: Path, cache: Path, output: str) -> None:
+    import csv
+    import sys
+
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from app.importers import stackexchange_backtest as runner
+
+    chosen = runner.read_splits(splits)
+    steps = sum(len(items) + 1 for items in chosen.values())
+    with Progress(console=Console(stderr=True), transient=True, disable=output == "csv") as bar:
+        task = bar.add_task("Backtest", total=steps)
+        outcomes = runner.run_splits(chosen, data, cache, get_settings(),
+                                     advance=lambda label: bar.update(task, advance=1, description=f"Backtest: {label}"))
+    header, rows = runner.table(outcomes)
+    if output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    table = Table(title=f"Backtest NDCG@{runner.K} over {len(outcomes)} splits (ties ordered at random, exact expectation)")
+    for name in header:
+        table.add_column(name, justify="left" if name in ("split", "best baseline") else "right")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 

@@ -80,13 +80,17 @@ def _figures(values: dict[int, float], gains: dict[int, float], pool, n: int) ->
     return {"found": round(expected_found(values, gains, pool, n), 2), "ndcg": round(expected_ndcg(values, gains, pool), 4)}
 
 
+def _rules(session: Session, at: datetime, pool: set[int]) -> dict[str, dict[int, float]]:
+    return {name: values for name, values in backtest.baseline_scores(session, at, pool).items() if name != "random"}
+
+
 def evaluate(session: Session, settings, evaluation: dict) -> dict[str, dict]:
     """Per profile: its backtest figures beside every simple rule's and random's, the best rule,
     and what the candidates are ranked by ("profile" or the rule's name)."""
     pool = sorted(evaluation.get("pool") or ())
     if not pool:
         return {profile: {"evaluated": False, "ranked_by": PROFILE} for profile in PROFILES}
-    rules = backtest.baseline_values(session, evaluation["cutoff"], set(pool))
+    rules = _rules(session, evaluation["cutoff"], set(pool))
     found = {}
     for profile in PROFILES:
         if profile not in evaluation:
@@ -117,7 +121,7 @@ def rule_values_now(session: Session, now: datetime, members, honest: dict[str, 
     wanted = {profile: info["ranked_by"] for profile, info in honest.items() if info.get("ranked_by", PROFILE) != PROFILE}
     if not wanted:
         return {}
-    values = backtest.baseline_values(session, now, set(members))
+    values = _rules(session, now, set(members))
     return {profile: values[rule] for profile, rule in wanted.items()}
 
 
