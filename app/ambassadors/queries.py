@@ -54,10 +54,13 @@ def _run_info(run: ScoringRun) -> RunInfo:
 
 
 def latest_run(session: Session, before: datetime | None = None) -> RunInfo | None:
-    """The newest run (optionally the newest as of before a moment)."""
-    query = select(ScoringRun).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
+    """The newest run made (or, given `before`, the run with the latest as_of before that moment)."""
+    # A run made now may be dated earlier than an older one (`score --as-of`, a demo built
+    # ahead of the clock); managers expect the list of the run they just started.
+    query = select(ScoringRun).order_by(ScoringRun.id.desc()).limit(1)
     if before is not None:
-        query = query.where(ScoringRun.as_of < before)
+        query = select(ScoringRun).where(ScoringRun.as_of < before).order_by(
+            ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
     run = session.scalars(query).first()
     return _run_info(run) if run else None
 
