@@ -69,3 +69,28 @@ def build_more(db) -> int:
         added += 3
     db.flush()
     return added
+
+
+def build_recent(db, now: datetime) -> None:
+    """A month of activity ending at `now` (real dates, for the browser test and screenshots)."""
+    from datetime import timedelta
+
+    start = now - timedelta(days=30)
+    staff = make_user(db, username="sam", roles=("moderator",), created_at=start - timedelta(days=60))
+    helpers = [make_user(db, username=f"helper{i}", created_at=start - timedelta(days=60)) for i in range(3)]
+    askers = [make_user(db, username=f"asker{i}", created_at=start + timedelta(days=i)) for i in range(6)]
+    category = make_category(db, slug="support", name="Support", now=start - timedelta(days=60))
+    for day in range(29):
+        moment = start + timedelta(days=day, hours=9)
+        asker = askers[day % 6]
+        for member in (asker, helpers[day % 3], helpers[(day + 1) % 3]):
+            db.merge(UserVisit(user_id=member.id, day=moment.date()))
+        topic = make_topic(db, author=asker, category=category, now=moment)
+        if day % 5 == 4:
+            continue
+        reply = make_reply(db, topic=topic, author=helpers[day % 3], now=moment + timedelta(hours=1 + day % 7))
+        if day % 4 == 0:
+            make_reply(db, topic=topic, author=staff, now=moment + timedelta(hours=3))
+        if day % 2 == 0:
+            answers.accept_answer(db, as_viewer(db, asker), topic.id, reply.id, moment + timedelta(hours=12))
+    db.flush()
