@@ -323,6 +323,15 @@ def bucket_index(column, edges):
     return between(0, len(edges))
 
 
+def seconds_between(session: Session, later, earlier):
+    """SQL for the whole seconds from `earlier` to `later`, in the bound database's dialect."""
+    from sqlalchemy import Integer, cast, func
+
+    if is_sqlite(session):
+        return cast(func.round((func.julianday(later) - func.julianday(earlier)) * 86400), Integer)
+    return cast(func.extract("epoch", later - earlier), Integer)
+
+
 def integer_rows(session: Session, statement) -> list[tuple[int, ...]]:
     """All rows of a statement whose columns are plain integers, as the driver's own tuples.
 
