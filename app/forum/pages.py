@@ -12,6 +12,7 @@ from app.db import SessionDep, bookkeep, write_or_busy
 from app.errors import AppError, NotFound
 from app.forum import browse, reading, service, votes
 from app.forum.models import Post
+from app.forum.queries import category_access
 from app.i18n import N_
 from app.web import get_now, redirect, render, viewer_of
 
@@ -39,9 +40,11 @@ def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag
         from app.errors import Unauthorized
 
         raise Unauthorized(N_("Please log in to continue."))
+    access = category_access(db)
     result = browse.list_topics(
         db, viewer, kind=kind, category_id=category.id if category else None, tag=tag, page=page,
-        now=get_now(request),
+        after=request.query_params.get("after"), before=request.query_params.get("before"),
+        now=get_now(request), access=access,
     )
     if category is not None:
         base = f"/c/{category.slug}"
@@ -59,7 +62,7 @@ def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag
             "category": category,
             "tag": tag,
             "base": base,
-            "categories": browse.visible_categories(db, viewer),
+            "categories": browse.visible_categories(db, viewer, access),
         },
     )
 
