@@ -40,16 +40,18 @@ def category_of(value: str | None, categories: list[tuple[int, str]]) -> int | N
 
 
 def request_period(request: Request, db, *, days, start, end, category):
-    """(period, category id, errors, message) from the query string; bad input falls back to the default period."""
+    """(period, category id, categories, errors, message) from the query string; bad input falls
+    back to the default period."""
     from app.insights import queries
 
     now = get_now(request)
+    categories = queries.categories(db) if category is not None else None
     try:
         period = parse_period(now, days, start, end)
-        category_id = category_of(category, queries.categories(db))
-        return period, category_id, {}, None
+        category_id = category_of(category, categories or [])
+        return period, category_id, categories, {}, None
     except ValidationFailed as error:
-        return parse_period(now), None, error.detail or {}, error.message
+        return parse_period(now), None, categories, error.detail or {}, error.message
 
 
 def _chart_views(report, gettext):
@@ -61,9 +63,9 @@ def health_page(request: Request, db: SessionDep, viewer: MemberDep, days: str =
                 category: str = ""):
     """The community health dashboard for a period, compared with the period before."""
     check_manager(viewer)
-    period, category_id, errors, message = request_period(request, db, days=days, start=start, end=end, category=category)
+    period, category_id, categories, errors, message = request_period(request, db, days=days, start=start, end=end, category=category)
     translations = translations_for(request_language(request))
-    report = service.health(db, period, category_id, translations.gettext)
+    report = service.health(db, period, category_id, translations.gettext, categories)
     return render(request, "insights/health.html", {
         "report": report, "charts": _chart_views(report, translations.gettext), "sections": service.SECTIONS,
         "presets": PRESET_DAYS, "errors": errors, "message": message, "views": views,
@@ -108,7 +110,7 @@ def health_csv(request: Request, db: SessionDep, viewer: MemberDep, days: str = 
 def pipeline_page(request: Request, db: SessionDep, viewer: MemberDep, days: str = "365", start: str = "", end: str = ""):
     """Suggested -> invited -> accepted -> active, the journey over time, and re-engagement returns."""
     check_manager(viewer)
-    period, _category, errors, message = request_period(request, db, days=days, start=start, end=end, category=None)
+    period, _category, _categories, errors, message = request_period(request, db, days=days, start=start, end=end, category=None)
     if errors and not (start or end):
         period = parse_period(get_now(request), "365")
     translations = translations_for(request_language(request))

@@ -70,7 +70,7 @@ def _point_shares(part: list[int], whole: list[int]) -> list[float | None]:
     return [None if not w else round(100 * p / w, 1) for p, w in zip(part, whole)]
 
 
-def health(session: Session, period: Period, category_id: int | None, gettext) -> Health:
+def health(session: Session, period: Period, category_id: int | None, gettext, categories=None) -> Health:
     """Every figure and chart of the dashboard, in a fixed number of statements."""
     _ = gettext
     signups = queries.signups(session, period)
@@ -151,7 +151,8 @@ def health(session: Session, period: Period, category_id: int | None, gettext) -
               [(_("Ideas proposed"), ideas["proposed"].points), (_("Idea votes"), ideas["votes"].points),
                (_("Idea status changes"), ideas["status_changes"].points)]),
     ]
-    return Health(period, category_id, figures, charts, contributors, queries.categories(session))
+    return Health(period, category_id, figures, charts, contributors,
+                  queries.categories(session) if categories is None else categories)
 
 
 def as_of_text(now: datetime) -> str:
