@@ -114,7 +114,7 @@ class LoginAttempt(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime]
-    outcome: Mapped[str] = mapped_column(String(16))  # success | failure | throttled
+    outcome: Mapped[str] = mapped_column(String(16))  # success | failure | throttled | pending (being checked)
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -92,6 +93,28 @@ def login_form(request: Request, next: str = "/"):
     return render(request, "accounts/login.html", {"next": _safe_next(next), "values": {}})
 
 
+PENDING_WAIT_SECONDS = 10.0
+
+
+def _reserve(db, settings, identifier: str, client, now) -> tracking.Reservation:
+    """Count the attempt and commit it before the slow password check, outside the write lock.
+
+    While only attempts still being checked fill a limit, wait for them (backing off up to a
+    quarter second, at most PENDING_WAIT_SECONDS in all), then decide.
+    """
+    delay, waited = 0.02, 0.0
+    while True:
+        reservation = tracking.reserve_attempt(
+            db, settings, identifier=identifier, client=client, now=now, may_wait=waited < PENDING_WAIT_SECONDS
+        )
+        db.commit()
+        if not reservation.undecided:
+            return reservation
+        time.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 0.25)
+
+
 @router.post("/login")
 def login(
     request: Request,
@@ -103,9 +126,7 @@ def login(
     """Log in; every attempt is recorded, failures included, and back-offs answer 429."""
     settings = request.app.state.settings
     now = get_now(request)
-    reservation = tracking.reserve_attempt(db, settings, identifier=identifier, client=auth.client_of(request), now=now)
-    # The attempt is counted before the slow password check, outside the write lock.
-    db.commit()
+    reservation = _reserve(db, settings, identifier, auth.client_of(request), now)
     result = tracking.finish_attempt(db, settings, reservation, password, now)
     if result.outcome == "success":
         token = service.start_session(db, settings, result.user, now, request.headers.get("user-agent", ""))

@@ -3,6 +3,7 @@ same steps whether or not an account uses the address (both queue one e-mail).""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -38,7 +39,7 @@ def _wait(session, column, value: str, limit: int, now: datetime) -> int | None:
     ).all()
     if len(rows) < limit:
         return None
-    return int((rows[-1] + HOUR - now).total_seconds()) + 1
+    return max(1, math.ceil((rows[-1] + HOUR - now).total_seconds()))
 
 
 def _count_request(session, settings: Settings, kind: str, address_key: str, client: Client, now: datetime) -> None:

@@ -41,12 +41,18 @@ def _find_user(session: Session, identifier: str) -> User | None:
     return session.scalar(select(User).where(or_(User.username_key == key, User.email_key == key)))
 
 
-def _retry_after(session: Session, condition, window: timedelta, limit: int, now: datetime) -> int | None:
+# Attempts whose password is still being checked count as failures until they are decided.
+COUNTED = ("failure", "pending")
+
+
+def _retry_after(
+    session: Session, condition, window: timedelta, limit: int, now: datetime, outcomes=COUNTED
+) -> int | None:
     """Seconds until fewer than `limit` failures matching `condition` remain in the window."""
     since = now - window
     rows = session.scalars(
         select(LoginAttempt.created_at)
-        .where(condition, LoginAttempt.outcome == "failure", LoginAttempt.created_at > since)
+        .where(condition, LoginAttempt.outcome.in_(outcomes), LoginAttempt.created_at > since)
         .order_by(LoginAttempt.created_at.desc())
         .limit(limit)
     ).all()
@@ -70,7 +76,9 @@ def _known_network(session: Session, settings: Settings, key_hash: str, net_hash
     ) is not None
 
 
-def throttle_wait(session: Session, settings: Settings, key_hash: str, client: Client, now: datetime) -> int | None:
+def throttle_wait(
+    session: Session, settings: Settings, key_hash: str, client: Client, now: datetime, outcomes=COUNTED
+) -> int | None:
     """Seconds the caller must wait before another attempt, or None when it may try now.
 
     Per IP (a minute and an hour), and per account *and network*: failures from an attacker's
@@ -87,12 +95,12 @@ def throttle_wait(session: Session, settings: Settings, key_hash: str, client: C
             settings.login_account_failures,
         ),
     ]
-    waits = [_retry_after(session, cond, window, limit, now) for cond, window, limit in checks]
+    waits = [_retry_after(session, cond, window, limit, now, outcomes) for cond, window, limit in checks]
     waits = [wait for wait in waits if wait is not None]
     if not waits:
         everywhere = _retry_after(
             session, LoginAttempt.login_key_hash == key_hash, account_window,
-            settings.login_account_all_networks_failures, now,
+            settings.login_account_all_networks_failures, now, outcomes,
         )
         if everywhere is not None and not _known_network(session, settings, key_hash, client.net_hash, now):
             waits.append(everywhere)
@@ -122,27 +130,37 @@ class LoginResult:
 
 @dataclass(frozen=True)
 class Reservation:
-    """A login attempt that has been counted: throttled, or allowed to check its password."""
+    """A login attempt that has been counted: throttled, allowed to check its password, or
+    (attempt_id None) waiting because only attempts still being checked fill the limit."""
 
-    attempt_id: int
+    attempt_id: int | None
     user: User | None
     retry_after: int | None
 
+    @property
+    def undecided(self) -> bool:
+        """True when the caller should commit, wait a moment and reserve again."""
+        return self.attempt_id is None
+
 
 def reserve_attempt(
-    session: Session, settings: Settings, *, identifier: str, client: Client, now: datetime
+    session: Session, settings: Settings, *, identifier: str, client: Client, now: datetime, may_wait: bool = True
 ) -> Reservation:
     """Decide whether this attempt may check a password and record it, atomically.
 
-    The row is stored as a failure until the password proves right, and the caller commits it
-    before checking the password: parallel guesses each take a place under the limit first, so
-    no race lets more than the limit through.
+    The row is stored as pending (counted like a failure) and the caller commits it before
+    checking the password: parallel guesses each take a place under the limit first, so no race
+    lets more than the limit through. When only pending attempts fill a limit, the answer
+    depends on their passwords; with `may_wait` nothing is recorded and the caller tries again
+    shortly, so several people behind one address logging in at once are not refused.
     """
     user = _find_user(session, identifier) if identifier.strip() else None
     # A known account is counted as one, whether its username or its e-mail was typed.
     key_hash = login_key(settings, f"account:{user.id}" if user else identifier)
     lock_keys(session, f"login-ip:{client.ip_hash}", f"login-key:{key_hash}")
     wait = throttle_wait(session, settings, key_hash, client, now)
+    if wait is not None and may_wait and throttle_wait(session, settings, key_hash, client, now, ("failure",)) is None:
+        return Reservation(None, user, None)
     attempt = LoginAttempt(
         created_at=now,
         user_id=user.id if user else None,
@@ -150,7 +168,7 @@ def reserve_attempt(
         ip_hash=client.ip_hash,
         net_hash=client.net_hash,
         user_agent=client.user_agent[:300],
-        outcome="throttled" if wait is not None else "failure",
+        outcome="throttled" if wait is not None else "pending",
     )
     session.add(attempt)
     session.flush()
@@ -160,13 +178,18 @@ def reserve_attempt(
 def finish_attempt(
     session: Session, settings: Settings, reservation: Reservation, password: str, now: datetime
 ) -> LoginResult:
-    """Check the password of a reserved attempt (outside any lock) and record a success."""
+    """Check the password of a reserved attempt (outside any lock) and record how it ended."""
     if reservation.retry_after is not None:
         return LoginResult(None, "throttled", retry_after=reservation.retry_after)
     user = reservation.user
-    if not security.verify_password(settings, password, user.password_hash if user else None):
+    ok = security.verify_password(settings, password, user.password_hash if user else None)
+    session.execute(
+        update(LoginAttempt)
+        .where(LoginAttempt.id == reservation.attempt_id)
+        .values(outcome="success" if ok else "failure")
+    )
+    if not ok:
         return LoginResult(None, "failure")
-    session.execute(update(LoginAttempt).where(LoginAttempt.id == reservation.attempt_id).values(outcome="success"))
     if user.email_verified_at is None:
         return LoginResult(user, "unverified")
     publish(session, UserLoggedIn(user_id=user.id, at=now))
