@@ -17,8 +17,16 @@ from app.accounts.models import User, UserVisit
 from app.errors import NotFound
 from app.forum import markdown
 from app.forum.models import Category, Post, Tag, Topic, TopicRead, TopicTag
-from app.forum.permissions import can_accept_answer, can_edit_post, can_moderate
-from app.forum.queries import visible_category_ids
+from app.forum.permissions import (
+    can_accept_answer,
+    can_edit_post,
+    can_moderate,
+    can_post_in_category,
+    can_see_category,
+    posting_refusal,
+    visible_ids,
+)
+from app.forum.queries import category_access_by_id, visible_category_ids
 from app.i18n import N_
 from app.web import Viewer
 
@@ -38,6 +46,7 @@ class CategoryInfo:
     visibility: str
     topic_count: int
     position: int
+    can_start: bool = False  # may the viewer start topics here from the forum's form
 
 
 @dataclass(frozen=True)
@@ -80,22 +89,27 @@ class Page:
 
 def visible_categories(session: Session, viewer: Viewer) -> list[CategoryInfo]:
     """Categories the viewer may see, in display order."""
-    visible = visible_category_ids(session, viewer)
+    access = category_access_by_id(session)
+    visible = visible_ids(viewer, access.values())
     rows = session.scalars(
         select(Category).where(Category.id.in_(visible)).order_by(Category.position, Category.name)
     )
     return [
-        CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position) for c in rows
+        CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position,
+                     can_post_in_category(viewer, access[c.id], "topic"))
+        for c in rows
     ]
 
 
 def category_by_slug(session: Session, viewer: Viewer, slug: str) -> CategoryInfo:
     """A visible category, or NotFound (restricted ones do not leak)."""
     category = session.scalar(select(Category).where(Category.slug == slug))
-    if category is None or category.id not in visible_category_ids(session, viewer):
+    access = category_access_by_id(session).get(category.id) if category is not None else None
+    if access is None or not can_see_category(viewer, access):
         raise NotFound(N_("This category does not exist or you may not see it."))
     c = category
-    return CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position)
+    return CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position,
+                        can_post_in_category(viewer, access, "topic"))
 
 
 def previous_visit_start(session: Session, viewer: Viewer, now: datetime) -> datetime:
@@ -260,6 +274,7 @@ class TopicView:
     page: int
     total_pages: int
     can_reply: bool
+    reply_refusal: str | None
     can_moderate: bool
     can_accept: bool
 
@@ -311,7 +326,8 @@ def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -
         .where(Topic.id == topic_id)
     ).first()
     moderator = can_moderate(viewer)
-    if row is None or row.Topic.category_id not in visible_category_ids(session, viewer):
+    access = category_access_by_id(session).get(row.Topic.category_id) if row is not None else None
+    if access is None or not can_see_category(viewer, access):
         raise NotFound(N_("This topic does not exist or you may not see it."))
     topic, category, author_username = row
     if topic.hidden_at is not None and not moderator and viewer.id != topic.author_id:
@@ -327,6 +343,7 @@ def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -
         .limit(POSTS_PER_PAGE)
     ).all()
     posts = [_post_view(viewer, r, topic, moderator) for r in rows]
+    may_reply = can_post_in_category(viewer, access, "reply")
     accepted = None
     if topic.accepted_post_id is not None:
         accepted_row = session.execute(_posts_query().where(Post.id == topic.accepted_post_id)).first()
@@ -353,7 +370,8 @@ def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -
         posts=posts,
         page=page,
         total_pages=total_pages,
-        can_reply=viewer.is_authenticated and (not topic.locked or viewer.is_staff),
+        can_reply=may_reply and (not topic.locked or viewer.is_staff),
+        reply_refusal=None if may_reply or not viewer.is_authenticated else posting_refusal(access, "reply"),
         can_moderate=moderator,
         can_accept=topic.kind == "question" and can_accept_answer(viewer, topic.author_id),
     )

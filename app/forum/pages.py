@@ -117,7 +117,7 @@ def _new_topic_page(request: Request, db, *, values=None, errors=None, message=N
         request,
         "forum/new_topic.html",
         {
-            "categories": browse.visible_categories(db, viewer_of(request)),
+            "categories": [c for c in browse.visible_categories(db, viewer_of(request)) if c.can_start],
             "values": values or {"kind": "question"},
             "errors": errors or {},
             "message": message,
@@ -134,7 +134,7 @@ def new_topic_form(request: Request, db: SessionDep, category: str = ""):
     from app.accounts.auth import require_member
 
     require_member(request)
-    chosen = next((c.id for c in browse.visible_categories(db, viewer_of(request)) if c.slug == category), "")
+    chosen = next((c.id for c in browse.visible_categories(db, viewer_of(request)) if c.slug == category and c.can_start), "")
     return _new_topic_page(request, db, values={"kind": "question", "category_id": chosen})
 
 
