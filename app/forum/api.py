@@ -41,7 +41,8 @@ def _post_read(post: browse.PostView) -> PostRead:
 def categories(request: Request, db: SessionDep):
     """Categories the caller may see."""
     return [
-        CategoryRead(id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility, topic_count=c.topic_count)
+        CategoryRead(id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility,
+                     topic_count=c.topic_count, can_start_topics=c.can_start)
         for c in browse.visible_categories(db, viewer_of(request))
     ]
 
