@@ -157,3 +157,24 @@ def test_run_scoring_now_shows_the_run_it_made_even_behind_a_later_as_of(client,
     assert newest != ahead.id
     assert f"Scoring run {newest} as of 2026-06-01 12:00" in client.get("/ambassadors").text
     assert client.get("/api/v1/ambassadors/candidates").json()["run_id"] == newest
+
+
+def test_one_last_active_day_on_signals_re_engagement_roles_and_profile(client, db, settings, town, clock):
+    import json
+
+    from app.ambassadors.models import MemberSnapshot
+
+    clock.now = NOW
+    ghost = make_user(db, username="ghost", roles=("helper",), created_at=NOW - 200 * D)
+    c.visit(db, ghost, *[(NOW - k * D).date() for k in (39, 40, 44, 120)])
+    run = run_scoring(db, settings, NOW)
+    signals = json.loads(db.scalar(select(MemberSnapshot.signals).where(
+        MemberSnapshot.run_id == run.id, MemberSnapshot.user_id == ghost.id)))
+    assert signals["days_since_visit"] == 39
+    log_in(client, make_user(db, username="manny", roles=("manager",)))
+    away = _text(client.get("/ambassadors/reengagement").text)
+    assert "2026-04-23 (39 days ago)" in away
+    roles_page = client.get("/ambassadors/roles").text
+    ghost_row = next(row for row in roles_page.split("<tr") if "/u/ghost" in row)
+    assert "2026-04-23" in ghost_row
+    assert "Last active 2026-04-23" in _text(client.get("/u/ghost").text)
