@@ -95,11 +95,11 @@ def statements_per_page(url: str, pages: dict) -> dict:
     return counts
 
 
-def start(argv, env, port: int):
-    """Start a server and wait until it answers."""
-    log = tempfile.NamedTemporaryFile(prefix="hearth-bench-server-", suffix=".log", delete=False)
+def start(argv, env, port: int, work: str):
+    """Start a server (its output to a log in `work`) and wait until it answers."""
+    log = tempfile.NamedTemporaryFile(prefix="server-", suffix=".log", dir=work, delete=False)
     process = subprocess.Popen(argv, env=env, stdout=log, stderr=log, start_new_session=True)
-    deadline = time.time() + 120
+    deadline = time.time() + 300  # a busy machine takes a while to start two workers
     while time.time() < deadline:
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5).read()
@@ -109,7 +109,7 @@ def start(argv, env, port: int):
                 raise SystemExit(open(log.name).read()[-2000:])
             time.sleep(0.5)
     stop(process)
-    raise SystemExit("server did not answer within 120 s")
+    raise SystemExit("server did not answer within 300 s")
 
 
 def stop(process) -> None:
@@ -194,7 +194,7 @@ def main() -> None:
                HEARTH_POST_RATE_COUNT="1000000000")
     hearth = os.path.join(os.path.dirname(sys.executable), "hearth")
     server = start([hearth, "serve", "--host", "127.0.0.1", "--port", str(args.port), "--workers", str(args.workers),
-                    "--no-migrate"], env, args.port)
+                    "--no-migrate"], env, args.port, work)
     results, bodies, memory = {}, {}, {}
     try:
         for name in scenarios:
@@ -221,7 +221,7 @@ def main() -> None:
             uvicorn = os.path.join(os.path.dirname(sys.executable), "uvicorn")
             ceiling_server = start([uvicorn, "ceiling_app:create_app", "--factory", "--host", "127.0.0.1", "--port",
                                     str(args.port), "--workers", str(args.workers), "--no-proxy-headers"],
-                                   app_env, args.port)
+                                   app_env, args.port, work)
             try:
                 ceiling[name] = measure(name, ceiling_server, "", base, pages[name], args)
             finally:
