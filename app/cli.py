@@ -49,14 +49,22 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Load the demo community first if the database is empty."),
 ) -> None:
     """Serve Hearth over HTTP."""
-    import uvicorn
+    import os
+    import sys
 
     if migrate_first:
         migrate_database()
     if demo:
         _build_demo(only_if_empty=True)
     console.print(f"Hearth {__version__} on [bold]http://{host}:{port}[/bold]")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=False)
+    # Replace this process with uvicorn itself: its workers then start from uvicorn's small main module
+    # instead of re-importing this CLI (Typer, Rich, Alembic: ~20 MiB per worker). Two malloc arenas
+    # keep the thread pool from holding freed memory in one arena per thread (bench/serve_bench.py).
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    os.execv(sys.executable, [
+        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", host, "--port", str(port),
+        "--workers", str(workers), "--no-proxy-headers",
+    ])
 
 
 @cli.command("create-admin")
