@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from app.errors import ValidationFailed
 from app.i18n import N_
+from app.inputs import parse_id
 
 PRESET_DAYS = (7, 30, 90, 365)
 MAX_DAYS = 731
@@ -89,8 +90,8 @@ def parse_period(now: datetime, days: str | None = None, start: str | None = Non
         return Period(_midnight(first), _midnight(last + timedelta(days=1)), None)
     length = 30
     if days not in (None, ""):
-        if not str(days).isdigit() or int(days) not in PRESET_DAYS:
+        if parse_id(days) not in PRESET_DAYS:
             raise ValidationFailed(N_("Choose a period of 7, 30, 90 or 365 days."), detail={"days": N_("Choose 7, 30, 90 or 365.")})
-        length = int(days)
+        length = parse_id(days)
     end_at = _midnight(today)
     return Period(end_at - timedelta(days=length), end_at, length)
