@@ -54,10 +54,12 @@ def visible_categories(
     ]
 
 
-def category_by_slug(session: Session, viewer: Viewer, slug: str) -> CategoryInfo:
+def category_by_slug(
+    session: Session, viewer: Viewer, slug: str, access: list[CategoryAccess] | None = None
+) -> CategoryInfo:
     """A visible category, or NotFound (restricted ones do not leak)."""
     category = session.scalar(select(Category).where(Category.slug == slug))
-    if category is None or category.id not in visible_category_ids(session, viewer):
+    if category is None or category.id not in visible_ids(viewer, category_access(session) if access is None else access):
         raise NotFound(N_("This category does not exist or you may not see it."))
     c = category
     return CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position)
