@@ -20,8 +20,17 @@ from app.forum.lists import (  # noqa: F401  (pages, the API and activity read t
     LIST_KINDS, TOPICS_PER_PAGE, Page, TopicSummary, list_topics, previous_visit_start, topic_tags,
 )
 from app.forum.models import Category, Post, Topic
-from app.forum.permissions import CategoryAccess, can_accept_answer, can_edit_post, can_moderate, visible_ids
-from app.forum.queries import category_access, visible_category_ids
+from app.forum.permissions import (
+    CategoryAccess,
+    can_accept_answer,
+    can_edit_post,
+    can_moderate,
+    can_post_in_category,
+    can_see_category,
+    posting_refusal,
+    visible_ids,
+)
+from app.forum.queries import category_access, category_access_by_id, visible_category_ids
 from app.i18n import N_
 from app.web import Viewer
 
@@ -39,18 +48,22 @@ class CategoryInfo:
     visibility: str
     topic_count: int
     position: int
+    can_start: bool = False  # may the viewer start topics here from the forum's form
 
 
 def visible_categories(
     session: Session, viewer: Viewer, access: list[CategoryAccess] | None = None
 ) -> list[CategoryInfo]:
     """Categories the viewer may see, in display order (`access`: category_access() already read)."""
-    visible = visible_ids(viewer, category_access(session) if access is None else access)
+    by_id = {a.id: a for a in (category_access(session) if access is None else access)}
+    visible = visible_ids(viewer, by_id.values())
     rows = session.scalars(
         select(Category).where(Category.id.in_(visible)).order_by(Category.position, Category.name)
     )
     return [
-        CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position) for c in rows
+        CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position,
+                     can_post_in_category(viewer, by_id[c.id], "topic"))
+        for c in rows
     ]
 
 
@@ -59,10 +72,13 @@ def category_by_slug(
 ) -> CategoryInfo:
     """A visible category, or NotFound (restricted ones do not leak)."""
     category = session.scalar(select(Category).where(Category.slug == slug))
-    if category is None or category.id not in visible_ids(viewer, category_access(session) if access is None else access):
+    by_id = {a.id: a for a in (category_access(session) if access is None else access)}
+    access_of = by_id.get(category.id) if category is not None else None
+    if access_of is None or not can_see_category(viewer, access_of):
         raise NotFound(N_("This category does not exist or you may not see it."))
     c = category
-    return CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position)
+    return CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position,
+                        can_post_in_category(viewer, access_of, "topic"))
 
 
 @dataclass(frozen=True)
@@ -115,6 +131,7 @@ class TopicView:
     page: int
     total_pages: int
     can_reply: bool
+    reply_refusal: str | None
     can_moderate: bool
     can_accept: bool
 
@@ -166,7 +183,8 @@ def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -
         .where(Topic.id == topic_id)
     ).first()
     moderator = can_moderate(viewer)
-    if row is None or row.Topic.category_id not in visible_category_ids(session, viewer):
+    access = category_access_by_id(session).get(row.Topic.category_id) if row is not None else None
+    if access is None or not can_see_category(viewer, access):
         raise NotFound(N_("This topic does not exist or you may not see it."))
     topic, category, author_username = row
     if topic.hidden_at is not None and not moderator and viewer.id != topic.author_id:
@@ -186,6 +204,7 @@ def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -
         .order_by(Post.post_number)
     ).all()
     posts = [_post_view(viewer, r, topic, moderator) for r in rows]
+    may_reply = can_post_in_category(viewer, access, "reply")
     accepted = None
     if topic.accepted_post_id is not None:
         accepted_row = session.execute(_posts_query().where(Post.id == topic.accepted_post_id)).first()
@@ -212,7 +231,8 @@ def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -
         posts=posts,
         page=page,
         total_pages=total_pages,
-        can_reply=viewer.is_authenticated and (not topic.locked or viewer.is_staff),
+        can_reply=may_reply and (not topic.locked or viewer.is_staff),
+        reply_refusal=None if may_reply or not viewer.is_authenticated else posting_refusal(access, "reply"),
         can_moderate=moderator,
         can_accept=topic.kind == "question" and can_accept_answer(viewer, topic.author_id),
     )

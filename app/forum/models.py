@@ -11,6 +11,11 @@ from app.accounts.models import Group, User
 from app.db import Base
 
 VISIBILITIES = ("public", "members", "groups")
+# Who may start topics / reply in a category (on top of seeing it): every member, staff, listed groups.
+POSTING_ACCESS = ("members", "staff", "groups")
+# Where new topics of a category come from: any topic form, or only the idea board's form.
+TOPIC_FORMS = ("any", "ideas")
+POSTING_ACTIONS = ("topic", "reply")
 TOPIC_KINDS = ("question", "discussion")
 
 
@@ -25,6 +30,9 @@ class Category(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
     visibility: Mapped[str] = mapped_column(String(10), default="public")
+    topic_access: Mapped[str] = mapped_column(String(10), default="members", server_default="members")
+    reply_access: Mapped[str] = mapped_column(String(10), default="members", server_default="members")
+    topic_form: Mapped[str] = mapped_column(String(10), default="any", server_default="any")
     topic_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
 
@@ -37,6 +45,16 @@ class CategoryGroup(Base):
     __tablename__ = "category_group"
 
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("user_group.id", ondelete="CASCADE"), primary_key=True)
+
+
+class CategoryPostingGroup(Base):
+    """Groups allowed to start topics ('topic') or reply ('reply') where that access is 'groups'."""
+
+    __tablename__ = "category_posting_group"
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"), primary_key=True)
+    action: Mapped[str] = mapped_column(String(10), primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("user_group.id", ondelete="CASCADE"), primary_key=True)
 
 

@@ -16,6 +16,7 @@ class CategoryRead(BaseModel):
     description: str
     visibility: str
     topic_count: int
+    can_start_topics: bool = Field(description="Whether the caller may start topics here (POST /api/v1/topics).")
 
 
 class TopicSummaryRead(BaseModel):

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 
 revision = '0013_performance'
-down_revision = '0008_invitations'
+down_revision = '0009_reliability'
 branch_labels = None
 depends_on = None
 
