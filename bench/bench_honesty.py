@@ -51,15 +51,16 @@ def main() -> None:
     with factory() as session:
         training.score(session, settings, NOW)  # warm the cache
         scoring, scored = _timed(lambda: training.score(session, settings, NOW))
-        compare, honest = _timed(lambda: honesty.evaluate(session, settings, scored.evaluation))
+        compare, honest = _timed(lambda: honesty.evaluate(settings, scored.evaluation))
         every = {profile: dict(info, ranked_by="answers") for profile, info in honest.items()}
-        rerank, _values = _timed(lambda: honesty.rule_values_now(session, NOW, scored.snapshot.member_ids, every))
+        rerank, _values = _timed(lambda: honesty.rule_values_now(scored.snapshot, every))
     engine.dispose()
     print(f"database:                 {engine.url.render_as_string(hide_password=True)}")
     print(f"scoring computation:      {scoring:8.3f} s  (training.score, the baseline)")
     print(f"compare with the rules:   {compare:8.3f} s  ({compare / scoring:.2f}x the baseline)")
     print(f"rule values to re-rank:   {rerank:8.3f} s  ({rerank / scoring:.2f}x the baseline; only when a profile loses)")
-    print(f"ranked by: {{{', '.join(f'{p}: {i.get('ranked_by')}' for p, i in honest.items())}}}")
+    ranked = ", ".join(f"{profile}: {info.get('ranked_by')}" for profile, info in honest.items())
+    print(f"ranked by:                {ranked}")
 
 
 if __name__ == "__main__":

@@ -71,8 +71,8 @@ def tl3_progress(visit_days: float, topics_replied: float, upvotes: float, upvot
     return sum(parts) + (1.0 if all(part >= 1.0 for part in parts) else 0.0)
 
 
-def baseline_values(session: Session, cutoff: datetime, pool: set[int]) -> dict[str, dict[int, float]]:
-    """Each simple rule's value per pool member, from data before the cutoff only (random aside)."""
+def baseline_rankings(session: Session, cutoff: datetime, pool: set[int]) -> dict[str, list[int]]:
+    """Each baseline's ranking of the pool, from data before the cutoff only."""
     all_time = forum_queries.post_activity_by_member(session, None, cutoff)
     recent = forum_queries.post_activity_by_member(session, cutoff - timedelta(days=90), cutoff)
     tl3_since = cutoff - timedelta(days=TL3_DAYS)
@@ -85,22 +85,17 @@ def baseline_values(session: Session, cutoff: datetime, pool: set[int]) -> dict[
                         tl3_votes["up"].get(m, 0), tl3_vote_days.get(m, 0))
         for m in pool
     }
-    return {
-        "karma": karma_queries.karma_before(session, cutoff),
-        "posts": all_time["posts"],
-        "answers": all_time["answers"],
-        "accepted": forum_queries.accepted_answers_by_member(session, None, cutoff),
-        "recent_answers": recent["answers"],
-        "tl3_like": tl3,
-    }
-
-
-def baseline_rankings(session: Session, cutoff: datetime, pool: set[int]) -> dict[str, list[int]]:
-    """Each baseline's ranking of the pool, from data before the cutoff only."""
     shuffled = sorted(pool)
     random.Random(cutoff.toordinal()).shuffle(shuffled)
-    rankings = {name: _order(pool, values) for name, values in baseline_values(session, cutoff, pool).items()}
-    return dict(rankings, random=shuffled)
+    return {
+        "karma": _order(pool, karma_queries.karma_before(session, cutoff)),
+        "posts": _order(pool, all_time["posts"]),
+        "answers": _order(pool, all_time["answers"]),
+        "accepted": _order(pool, forum_queries.accepted_answers_by_member(session, None, cutoff)),
+        "recent_answers": _order(pool, recent["answers"]),
+        "tl3_like": _order(pool, tl3),
+        "random": shuffled,
+    }
 
 
 def _row(method: str, ranking: list[int], gains: dict[int, float]) -> BacktestRow:
