@@ -51,9 +51,9 @@ def main() -> None:
     with factory() as session:
         training.score(session, settings, NOW)  # warm the cache
         scoring, scored = _timed(lambda: training.score(session, settings, NOW))
-        compare, honest = _timed(lambda: honesty.evaluate(settings, scored.evaluation))
+        compare, honest = _timed(lambda: honesty.evaluate(session, settings, scored.evaluation))
         every = {profile: dict(info, ranked_by="answers") for profile, info in honest.items()}
-        rerank, _values = _timed(lambda: honesty.rule_values_now(scored.snapshot, every))
+        rerank, _values = _timed(lambda: honesty.rule_values_now(session, NOW, scored.snapshot.member_ids, every))
     engine.dispose()
     print(f"database:                 {engine.url.render_as_string(hide_password=True)}")
     print(f"scoring computation:      {scoring:8.3f} s  (training.score, the baseline)")

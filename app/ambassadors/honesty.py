@@ -3,9 +3,7 @@ simple rule and random, in words a manager understands, and which of them the li
 
 The run's quality check (training.quality) scores the members who had posted before the newest
 past cutoff, trained only on earlier cutoffs, and keeps what each did in the horizon after it. Here
-the simple rules a run can read from its own snapshot (answers, accepted answers, posts, recent
-answers) rank the same pool from data before that cutoff; karma and the TL3-like rule stay in the
-offline backtest (reading them again cost more than the whole run, see bench/bench_honesty.py). Figures are
+every simple rule of the backtest ranks the same pool from data before that cutoff. Figures are
 expectations over random orderings of tied members (computed exactly): a rule that ties half the
 community at 0 gets no hidden credit from the order of account ids. A profile that does not beat
 the best rule's NDCG@25 there ranks its candidates by that rule instead, and the page says so.
@@ -15,9 +13,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from datetime import datetime
 
+from sqlalchemy.orm import Session
+
+from app.ambassadors import backtest
 from app.ambassadors.models import PROFILES
-from app.ambassadors.signals import Snapshot
 from app.i18n import N_, Msg, nMsg
 
 FOUND_OF = 10
@@ -25,26 +26,14 @@ NDCG_K = 25
 PROFILE = "profile"
 
 RULE_NAMES = {
+    "karma": N_("karma"),
+    "posts": N_("the number of posts"),
     "answers": N_("the number of answers"),
     "accepted": N_("the number of accepted answers"),
-    "posts": N_("the number of posts"),
-    "recent_answers": N_("answers in the last %(days)s days"),
+    "recent_answers": N_("answers in the last 90 days"),
+    "decayed_answers": N_("recent answers, the newest counting most"),
+    "tl3_like": N_("progress toward Discourse's trust level 3"),
 }
-# Each rule read from the run's own snapshot (signal column), so the comparison costs no statement.
-RULE_SIGNALS = {"answers": "answers_all", "accepted": "accepted_all", "recent_answers": "answers"}
-
-
-def rule_values(snapshot: Snapshot, members=None) -> dict[str, dict[int, float]]:
-    """Each simple rule's value per member of a snapshot (optionally only `members`)."""
-    wanted = None if members is None else set(members)
-    found = {}
-    for rule, name in RULE_SIGNALS.items():
-        if name in snapshot.names:
-            column = snapshot.matrix[:, snapshot.names.index(name)].tolist()
-            found[rule] = {m: v for m, v in zip(snapshot.member_ids, column) if v and (wanted is None or m in wanted)}
-    posts = snapshot.facts.all_time.get("posts", {}) if snapshot.facts is not None else {}
-    found["posts"] = {m: float(v) for m, v in posts.items() if wanted is None or m in wanted}
-    return found
 
 
 def _groups(values: dict[int, float], pool) -> list[list[int]]:
@@ -91,13 +80,17 @@ def _figures(values: dict[int, float], gains: dict[int, float], pool, n: int) ->
     return {"found": round(expected_found(values, gains, pool, n), 2), "ndcg": round(expected_ndcg(values, gains, pool), 4)}
 
 
-def evaluate(settings, evaluation: dict) -> dict[str, dict]:
+def _rules(session: Session, at: datetime, pool: set[int]) -> dict[str, dict[int, float]]:
+    return {name: values for name, values in backtest.baseline_scores(session, at, pool).items() if name != "random"}
+
+
+def evaluate(session: Session, settings, evaluation: dict) -> dict[str, dict]:
     """Per profile: its backtest figures beside every simple rule's and random's, the best rule,
     and what the candidates are ranked by ("profile" or the rule's name)."""
     pool = sorted(evaluation.get("pool") or ())
-    if not pool or evaluation.get("snapshot") is None:
+    if not pool:
         return {profile: {"evaluated": False, "ranked_by": PROFILE} for profile in PROFILES}
-    rules = rule_values(evaluation["snapshot"], pool)
+    rules = _rules(session, evaluation["cutoff"], set(pool))
     found = {}
     for profile in PROFILES:
         if profile not in evaluation:
@@ -115,7 +108,6 @@ def evaluate(settings, evaluation: dict) -> dict[str, dict]:
         beaten = n > 0 and by_rule[best]["ndcg"] >= mine["ndcg"]
         found[profile] = {
             "evaluated": True, "cutoff": evaluation["cutoff"].isoformat(), "days": settings.ambassador_horizon_days,
-            "window_days": settings.ambassador_window_days,
             "of": n, "pool": len(pool), **mine, "rule": best, "rule_found": by_rule[best]["found"],
             "rule_ndcg": by_rule[best]["ndcg"], "random_found": round(n * n / len(pool), 2),
             "random_ndcg": round(random_ndcg, 4), "rules": {name: f["ndcg"] for name, f in by_rule.items()},
@@ -124,12 +116,12 @@ def evaluate(settings, evaluation: dict) -> dict[str, dict]:
     return found
 
 
-def rule_values_now(snapshot: Snapshot, honest: dict[str, dict]) -> dict[str, dict[int, float]]:
-    """For each profile ranked by a rule: that rule's value per member in the run's own snapshot."""
+def rule_values_now(session: Session, now: datetime, members, honest: dict[str, dict]) -> dict[str, dict[int, float]]:
+    """For each profile ranked by a rule: that rule's value per member at `now` (one set of queries)."""
     wanted = {profile: info["ranked_by"] for profile, info in honest.items() if info.get("ranked_by", PROFILE) != PROFILE}
     if not wanted:
         return {}
-    values = rule_values(snapshot)
+    values = _rules(session, now, set(members))
     return {profile: values[rule] for profile, rule in wanted.items()}
 
 
@@ -166,7 +158,7 @@ def lines(info: dict, profile: str) -> list[Msg]:
     """The page's words about a profile's backtest and what the list is ranked by (translatable)."""
     if not info.get("evaluated"):
         return [Msg(N_("Not enough history yet to backtest this profile; candidates are ranked by the profile."))]
-    rule = Msg(RULE_NAMES.get(info["rule"], info["rule"]), days=info.get("window_days", 90))
+    rule = Msg(RULE_NAMES.get(info["rule"], info["rule"]))
     if not info["of"]:
         return [Msg(N_("Backtest from %(cutoff)s: nobody did what this profile looks for in the %(days)s days that followed, "
                        "so the backtest cannot tell; candidates are ranked by the profile."),

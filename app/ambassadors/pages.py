@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from app.accounts import queries as accounts_queries
 from app.accounts.auth import MemberDep
-from app.ambassadors import backtest, invitations, journey, queries, service, views
+from app.ambassadors import invitations, journey, queries, views
 from app.ambassadors.models import PROFILES
 from app.ambassadors.permissions import can_see_candidates, can_see_journey
 from app.ambassadors.signals import SIGNALS
@@ -57,6 +57,8 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
 def start_run(request: Request, db: SessionDep, viewer: MemberDep):
     """Run scoring now (a new run; earlier runs stay as they are)."""
     _manager(viewer)
+    from app.ambassadors import service  # NumPy and scikit-learn load only in a worker that runs scoring
+
     service.run_scoring(db, request.app.state.settings, get_now(request), trigger="web")
     flash(request, N_("A new scoring run is ready."), "success")
     return redirect("/ambassadors")
@@ -98,6 +100,8 @@ def _date(value: str, field: str, errors: dict) -> datetime | None:
 def backtest_page(request: Request, db: SessionDep, viewer: MemberDep, cutoff: str = "", horizon: str = "90"):
     """Had we scored at a past date, how well would each profile and baseline have found the real helpers?"""
     _manager(viewer)
+    from app.ambassadors import backtest  # loads NumPy and scikit-learn; only this manager page needs them
+
     result, errors = None, {}
     if cutoff:
         moment = _date(cutoff, "cutoff", errors)

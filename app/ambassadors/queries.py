@@ -209,3 +209,69 @@ def sustained_high_scorers(session: Session, now: datetime, days: int, threshold
         select(best.c.user_id).where(best.c.best >= threshold).group_by(best.c.user_id).having(func.count() == len(run_ids))
     )
     return {user_id for (user_id,) in rows}
+
+
+@dataclass(frozen=True)
+class InvitationOutcome:
+    """One invitation as the pipeline counts it: when it was sent and answered, and whether the
+    member, once in the role, still held it and posted in the 30 days up to day 30 and day 90."""
+
+    role: str
+    user_id: int
+    created_at: datetime
+    status: str
+    responded_at: datetime | None
+    active_30: bool
+    active_90: bool
+
+
+def invitation_outcomes(session: Session, since: datetime, until: datetime) -> list[InvitationOutcome]:
+    """Invitations sent in [since, until), with what followed an acceptance (two statements)."""
+    from sqlalchemy import and_, case, exists
+
+    from app.accounts.models import Group, GroupMembership
+    from app.ambassadors.invitations import Invitation
+    from app.db import seconds_between
+    from app.forum.models import Post
+
+    after = seconds_between(session, Post.created_at, Invitation.responded_at)
+    posted = dict((row[0], (row[1], row[2])) for row in session.execute(
+        select(
+            Invitation.id,
+            func.sum(case((after <= 30 * 86400, 1), else_=0)),
+            func.sum(case((after > 60 * 86400, 1), else_=0)),
+        )
+        .join(Post, and_(Post.author_id == Invitation.user_id, Post.created_at > Invitation.responded_at,
+                         Post.deleted_at.is_(None)))
+        .where(Invitation.status == "accepted", Invitation.created_at >= since, Invitation.created_at < until,
+               after <= 90 * 86400)
+        .group_by(Invitation.id)
+    ))
+    holds = exists().where(GroupMembership.user_id == Invitation.user_id, GroupMembership.group_id == Group.id,
+                           Group.name == Invitation.role)
+    rows = session.execute(
+        select(Invitation.id, Invitation.role, Invitation.user_id, Invitation.created_at, Invitation.status,
+               Invitation.responded_at, holds)
+        .where(Invitation.created_at >= since, Invitation.created_at < until)
+        .order_by(Invitation.created_at, Invitation.id)
+    )
+    result = []
+    for id_, role, user_id, created_at, status, responded_at, holding in rows:
+        in_30, in_90 = posted.get(id_, (0, 0))
+        result.append(InvitationOutcome(role, user_id, created_at, status, responded_at,
+                                        bool(holding and in_30), bool(holding and in_90)))
+    return result
+
+
+def reengagement_returns(session: Session, now: datetime):
+    """Returns after nudges beside the same-band baseline: (per band, overall, still in their window)."""
+    from app.ambassadors.reengagement_rates import return_rates
+
+    return return_rates(session, now)
+
+
+def journey_stages() -> list[tuple[str, str]]:
+    """The journey ladder in order: (stage, untranslated name)."""
+    from app.ambassadors.journey import STAGE_NAMES, STAGES
+
+    return [(stage, STAGE_NAMES[stage]) for stage in STAGES]

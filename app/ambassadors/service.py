@@ -54,9 +54,9 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
     roles = {m.id: m.roles for m in members}
     opted_out = {m.id for m in members if m.opted_out}
     stages = _stages(session, settings, now, scored, roles)
-    honest = honesty.evaluate(settings, scored.evaluation)
+    honest = honesty.evaluate(session, settings, scored.evaluation)
     quality = {profile: dict(scored.quality.get(profile, {}), honesty=honest[profile]) for profile in honest}
-    rule_values = honesty.rule_values_now(scored.snapshot, honest)
+    rule_values = honesty.rule_values_now(session, now, scored.snapshot.member_ids, honest)
     penalised = {member for member, points in scored.penalties.items() if points}
     run = ScoringRun(
         as_of=now,

@@ -103,7 +103,7 @@ def fit(profile: str, past: list[History], current_x, min_positive: int) -> scor
 def quality(session: Session, settings, past: list[History], k: int = 25, keep: dict | None = None) -> dict[str, dict]:
     """Backtest each profile at the newest past cutoff, trained only on the cutoffs before it.
 
-    `keep` receives the pool, the cutoff, its snapshot and, per profile, (raw output by member, truth by member),
+    `keep` receives the pool, the cutoff and, per profile, (raw output by member, truth by member),
     so the run can compare the profile with the simple rules on the same ground (ambassadors.honesty)."""
     if len(past) < 2:
         return {profile: {"evaluated": False} for profile in PROFILES}
@@ -122,7 +122,7 @@ def quality(session: Session, settings, past: list[History], k: int = 25, keep: 
         order = sorted((m for m in newest.snapshot.member_ids if m in pool), key=lambda m: (-by[m], m))
         gains = {m: truth.get(m, 0.0) for m in pool}
         if keep is not None:
-            keep.update(pool=pool, cutoff=newest.cutoff, snapshot=newest.snapshot)
+            keep.update(pool=pool, cutoff=newest.cutoff)
             keep[profile] = ({m: by[m] for m in order}, gains)
         result[profile] = {
             "evaluated": True,

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import service as accounts
-from app.ambassadors import honesty
-from app.ambassadors.signals import feature_matrix
+from app.ambassadors import backtest, honesty
 from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun
 from app.ambassadors.service import run_scoring
 from app.i18n import translate
@@ -76,9 +75,9 @@ def test_a_profile_that_does_not_beat_the_best_rule_says_so_and_ranks_by_it(clie
                                   & (MemberSnapshot.user_id == MemberScore.user_id))
                             .where(MemberScore.run_id == run.id, MemberScore.profile == profile)
                             .order_by(MemberScore.rank)).all()
-        values = honesty.rule_values(feature_matrix(db, NOW))[info["ranked_by"]]
+        values = backtest.baseline_scores(db, NOW, {uid for uid, _score, _flags in stored})[info["ranked_by"]]
         keys = [(flags != "[]", -values.get(uid, 0.0), -score) for uid, score, flags in stored]
-        # penalised members last, then the rule, then the profile's score between members the rule ties
+        # penalised members last (penalties are never learned away), then the rule, then the profile's score
         assert keys == sorted(keys)
     assert checked  # on this small community at least one profile loses to (or ties) a simple rule
 
@@ -89,9 +88,8 @@ def test_the_comparison_is_tie_aware_and_picks_the_best_rule(db, scored):
     pool = set(ids.values())
     # dave and ring1 never answer: every answer-based rule ties them with the silent majority.
     gains = {ids["dave"]: 5.0, ids["ring1"]: 3.0}
-    evaluation = {"pool": pool, "cutoff": NOW, "snapshot": feature_matrix(db, NOW),
-                  "helper": (dict(gains), gains), "labs": ({ids["alice"]: 1.0}, gains)}
-    found = honesty.evaluate(type("S", (), {"ambassador_horizon_days": 60, "ambassador_window_days": 90})(), evaluation)
+    evaluation = {"pool": pool, "cutoff": NOW, "helper": (dict(gains), gains), "labs": ({ids["alice"]: 1.0}, gains)}
+    found = honesty.evaluate(db, type("S", (), {"ambassador_horizon_days": 60})(), evaluation)
     assert found["helper"]["ranked_by"] == "profile" and found["helper"]["found"] == 2 and found["helper"]["of"] == 2
     assert found["labs"]["ranked_by"] == found["labs"]["rule"] != "profile"
     assert found["labs"]["rule_ndcg"] == max(found["labs"]["rules"].values())
