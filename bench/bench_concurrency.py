@@ -148,7 +148,7 @@ class Client(threading.Thread):
         page = browser.get("/login")
         csrf = CSRF_RE.search(page.text).group(1)
         browser.post("/login", data={"identifier": self.username, "password": PASSWORD, "csrf_token": csrf})
-        csrf = CSRF_RE.search(browser.get("/login/email").text).group(1)
+        csrf = CSRF_RE.search(browser.get("/login").text).group(1)
         return browser, csrf
 
     def run(self):
