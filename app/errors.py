@@ -119,6 +119,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     def _app_error(request: Request, exc: AppError):
+        bad_token = isinstance(exc, Unauthorized) and request.headers.get("authorization", "").lower().startswith("bearer ")
+        if bad_token and not wants_json(request):
+            # Redirecting to /login would meet the same header again: answer with the login page itself.
+            from app.web import render
+
+            return render(
+                request, "accounts/login.html", {"next": request.url.path, "values": {}, "message": exc.message},
+                status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         if isinstance(exc, Unauthorized) and not wants_json(request):
             from urllib.parse import quote
 
@@ -128,6 +137,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return RedirectResponse(f"/login?next={target}", status_code=303)
         retry_after = getattr(exc, "retry_after", None)
         headers = {"Retry-After": str(retry_after)} if retry_after else None
+        if bad_token:
+            headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         return error_response(request, exc.status_code, exc.message, exc.detail, headers)
 
     @app.exception_handler(DBAPIError)

@@ -68,14 +68,23 @@ def register(
 
 
 @router.get("/verify/{token}")
+def verify_form(request: Request, token: str, db: SessionDep):
+    """The confirmation page of a verification link: a button, so no GET changes anything."""
+    user = service.user_for_verify_token(db, request.app.state.settings, token, get_now(request))
+    return render(request, "accounts/verify.html", {"token": token, "confirmed": user.email_verified_at is not None})
+
+
+@router.post("/verify/{token}")
 def verify(request: Request, token: str, db: SessionDep):
-    """Confirm an address and log the member in."""
+    """Confirm the address once; the member then logs in with their password (the link never does)."""
     settings = request.app.state.settings
-    now = get_now(request)
-    user = service.verify_email(db, settings, token, now)
-    auth.log_in_browser(request, service.start_session(db, settings, user, now, request.headers.get("user-agent", "")))
-    flash(request, N_("Your e-mail address is confirmed. Welcome!"), "success")
-    return redirect("/")
+    user = service.user_for_verify_token(db, settings, token, get_now(request))
+    if user.email_verified_at is not None:
+        flash(request, N_("This address is already confirmed. Log in with your password."), "info")
+        return redirect("/login")
+    service.verify_email(db, settings, token, get_now(request))
+    flash(request, N_("Your e-mail address is confirmed. Log in to continue."), "success")
+    return redirect("/login")
 
 
 @router.get("/login")

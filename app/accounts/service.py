@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app import security
@@ -115,14 +115,26 @@ def send_verification(session: Session, settings: Settings, user: User, now: dat
     _mail(session, settings, user, "verify_email", now, link=f"{settings.base_url}/verify/{token}")
 
 
-def verify_email(session: Session, settings: Settings, token: str, now: datetime) -> User:
-    """Confirm the address a verification link was sent to."""
+def user_for_verify_token(session: Session, settings: Settings, token: str, now: datetime) -> User:
+    """The account a valid verification link names (confirmed or not), else ValidationFailed."""
     payload = security.unsign(settings, "verify", token, settings.verify_token_days * 86400, now)
-    user = session.get(User, payload["uid"]) if isinstance(payload, dict) else None
+    user = session.get(User, payload["uid"]) if isinstance(payload, dict) and isinstance(payload.get("uid"), int) else None
     if user is None or user.email_key != payload.get("email"):
         raise ValidationFailed(N_("This confirmation link is invalid or has expired."))
-    if user.email_verified_at is None:
-        user.email_verified_at = now
+    return user
+
+
+def verify_email(session: Session, settings: Settings, token: str, now: datetime) -> User:
+    """Confirm the address a verification link was sent to; a link works once and logs nobody in."""
+    user = user_for_verify_token(session, settings, token, now)
+    # Conditional UPDATE: of two clicks at once exactly one confirms, the other is told it was used.
+    confirmed = session.execute(
+        update(User).where(User.id == user.id, User.email_verified_at.is_(None))
+        .values(email_verified_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if confirmed != 1:
+        raise ValidationFailed(N_("This address is already confirmed. Log in with your password."))
+    session.refresh(user)
     return user
 
 

@@ -41,7 +41,8 @@ def _post_read(post: browse.PostView) -> PostRead:
 def categories(request: Request, db: SessionDep):
     """Categories the caller may see."""
     return [
-        CategoryRead(id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility, topic_count=c.topic_count)
+        CategoryRead(id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility,
+                     topic_count=c.topic_count, can_start_topics=c.can_start)
         for c in browse.visible_categories(db, viewer_of(request))
     ]
 
@@ -54,8 +55,10 @@ def topics(
     category: str | None = None,
     tag: str | None = None,
     page: int = 1,
+    after: str | None = None,
+    before: str | None = None,
 ):
-    """Topics by latest activity; filter = latest | unanswered | solved | new; category slug; tag."""
+    """Topics by latest activity; filter = latest | unanswered | solved | new; category slug; tag; cursors."""
     viewer = viewer_of(request)
     if filter not in browse.LIST_KINDS:
         from app.errors import ValidationFailed
@@ -63,7 +66,8 @@ def topics(
         raise ValidationFailed(N_("Unknown list."), detail={"filter": "latest, unanswered, solved or new"})
     category_id = browse.category_by_slug(db, viewer, category).id if category else None
     result = browse.list_topics(
-        db, viewer, kind=filter, category_id=category_id, tag=tag.lower() if tag else None, page=page, now=get_now(request)
+        db, viewer, kind=filter, category_id=category_id, tag=tag.lower() if tag else None, page=page,
+        after=after, before=before, now=get_now(request),
     )
     return TopicList(
         items=[
@@ -77,6 +81,8 @@ def topics(
         ],
         page=result.page,
         has_next=result.has_next,
+        after=result.after,
+        before=result.before,
     )
 
 
