@@ -114,6 +114,16 @@ def _seed(url: str, settings: Settings, clients: int):
     return [user.username for user in users[1:]], topics, posts, tokens
 
 
+def _acknowledged(response) -> bool:
+    """The server said the write is done: 200 from the API, or a redirect to the post (a
+    redirect to the login page is not an acknowledgement)."""
+    if response is None:
+        return False
+    return response.status_code == 200 or (
+        response.status_code == 303 and response.headers.get("location", "").startswith("/t/")
+    )
+
+
 class Client(threading.Thread):
     """One member doing the mix until the deadline."""
 
@@ -144,18 +154,28 @@ class Client(threading.Thread):
         return response
 
     def _browser(self) -> tuple[httpx.Client, str]:
+        """Log in (retrying until the server lets us) and return the browser and its CSRF token."""
         browser = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False)
-        page = browser.get("/login")
-        csrf = CSRF_RE.search(page.text).group(1)
-        browser.post("/login", data={"identifier": self.username, "password": PASSWORD, "csrf_token": csrf})
-        csrf = CSRF_RE.search(browser.get("/login").text).group(1)
-        return browser, csrf
+        for _ in range(20):
+            page = self._timed("read", lambda: browser.get("/login"))
+            if page is None or page.status_code != 200:
+                continue
+            csrf = CSRF_RE.search(page.text).group(1)
+            answer = self._timed("login", lambda: browser.post(
+                "/login", data={"identifier": self.username, "password": PASSWORD, "csrf_token": csrf}
+            ))
+            if answer is not None and answer.status_code == 303:
+                break
+        page = self._timed("read", lambda: browser.get("/login"))
+        return browser, CSRF_RE.search(page.text).group(1) if page is not None else ""
 
     def run(self):
         browser, csrf = self._browser()
         api = httpx.Client(base_url=self.base, timeout=120, headers={"Authorization": f"Bearer {self.token}"})
         ops, weights = zip(*MIX)
         sequence = 0
+        self.setup = (self.statuses, self.errors, self.five_hundreds)
+        self.statuses, self.errors, self.by_op, self.five_hundreds = Counter(), Counter(), {}, []
         self.start_barrier.wait()
         deadline = time.monotonic() + self.seconds
         while time.monotonic() < deadline:
@@ -167,7 +187,7 @@ class Client(threading.Thread):
                 response = self._timed(op, lambda: browser.post(
                     f"/t/{topic}/reply", data={"body": f"Reply {marker} with some words.", "csrf_token": csrf}
                 ))
-                if response is not None and response.status_code == 303:
+                if _acknowledged(response):
                     self.replies.append(marker)
             elif op in ("vote_cookie", "vote_token"):
                 post = self.rng.choice(self.posts)
@@ -178,7 +198,7 @@ class Client(threading.Thread):
                     ))
                 else:
                     response = self._timed(op, lambda: api.post(f"/api/v1/posts/{post}/vote", json={"value": value}))
-                if response is not None and response.status_code in (200, 303):
+                if _acknowledged(response):
                     self.votes[post] = value
             elif op == "login":
                 wrong = self.rng.random() < 0.2
@@ -263,6 +283,10 @@ def main() -> None:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
 
+    setup_statuses, setup_errors = Counter(), Counter()
+    for client in clients:
+        setup_statuses.update(client.setup[0])
+        setup_errors.update(client.setup[1])
     statuses, errors, latencies, by_op = Counter(), Counter(), [], {}
     replies, votes, five_hundreds = [], {}, []
     for client, username in zip(clients, usernames):
@@ -296,6 +320,7 @@ def main() -> None:
     print(f"requests      {total} in {elapsed:.1f} s ({total / elapsed:.0f}/s)")
     print(f"status        2xx/3xx {statuses[2] + statuses[3]}  4xx {statuses[4]}  5xx {statuses[5]}"
           f"  connection errors {sum(errors.values())} {dict(errors) or ''}")
+    print(f"setup         (log-ins before the clock) 5xx {setup_statuses[5]}  connection errors {sum(setup_errors.values())}")
     print(f"latency       p50 {_percentile(latencies, 0.5) * 1000:.0f} ms  p99 {_percentile(latencies, 0.99) * 1000:.0f} ms")
     for op, values in sorted(by_op.items()):
         print(f"  {op:<12} {len(values):>6}  p50 {_percentile(values, 0.5) * 1000:>6.0f} ms"
