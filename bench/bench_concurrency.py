@@ -53,6 +53,9 @@ PASSWORD = "bench-lantern-orchard-62"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 MIX = [("reply", 30), ("vote_cookie", 20), ("vote_token", 20), ("login", 10), ("read", 20)]
 TOPICS = 8
+# Idle connections are dropped by the client before uvicorn's 5 s keep-alive ends, as browsers and
+# proxies do; otherwise a request sent just as the server closes an idle connection is reset.
+LIMITS = httpx.Limits(keepalive_expiry=4)
 ADMIN = Viewer(id=0, username="bench", display_name="Bench", roles=frozenset({"member", "admin"}))
 
 
@@ -145,7 +148,7 @@ class Client(threading.Thread):
         try:
             response = call()
         except httpx.HTTPError as error:
-            self.errors[type(error).__name__] += 1
+            self.errors[f"{op} {type(error).__name__}"] += 1
             return None
         self.by_op.setdefault(op, []).append(time.perf_counter() - started)
         self.statuses[response.status_code // 100] += 1
@@ -155,7 +158,7 @@ class Client(threading.Thread):
 
     def _browser(self) -> tuple[httpx.Client, str]:
         """Log in (retrying until the server lets us) and return the browser and its CSRF token."""
-        browser = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False)
+        browser = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False, limits=LIMITS)
         for _ in range(20):
             page = self._timed("read", lambda: browser.get("/login"))
             if page is None or page.status_code != 200:
@@ -171,7 +174,7 @@ class Client(threading.Thread):
 
     def run(self):
         browser, csrf = self._browser()
-        api = httpx.Client(base_url=self.base, timeout=120, headers={"Authorization": f"Bearer {self.token}"})
+        api = httpx.Client(base_url=self.base, timeout=120, limits=LIMITS, headers={"Authorization": f"Bearer {self.token}"})
         ops, weights = zip(*MIX)
         sequence = 0
         self.setup = (self.statuses, self.errors, self.five_hundreds)
@@ -202,7 +205,7 @@ class Client(threading.Thread):
                     self.votes[post] = value
             elif op == "login":
                 wrong = self.rng.random() < 0.2
-                fresh = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False)
+                fresh = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False, limits=LIMITS)
                 try:
                     page = self._timed("read", lambda: fresh.get("/login"))
                     if page is not None and page.status_code == 200:
