@@ -13,6 +13,7 @@ from app.ambassadors.models import PROFILES
 from app.db import SessionDep
 from app.errors import Forbidden, ValidationFailed
 from app.i18n import N_, translate
+from app.inputs import parse_id
 from app.insights import pipeline as pipeline_figures
 from app.insights import service, views
 from app.insights.charts import render_svg
@@ -34,9 +35,10 @@ def category_of(value: str | None, categories: list[tuple[int, str]]) -> int | N
     """The category filter's id, or a clear error for one that does not exist."""
     if value in (None, ""):
         return None
-    if not value.isdigit() or int(value) not in {cid for cid, _ in categories}:
+    category_id = parse_id(value)
+    if category_id not in {cid for cid, _ in categories}:
         raise ValidationFailed(N_("Choose one of the listed categories."), detail={"category": N_("There is no such category.")})
-    return int(value)
+    return category_id
 
 
 def request_period(request: Request, db, *, days, start, end, category):
