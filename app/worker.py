@@ -214,7 +214,7 @@ def job_status(session: Session) -> list[JobRun]:
     return list(session.scalars(select(JobRun).order_by(JobRun.name)))
 
 
-def run_forever(settings, *, interval_seconds: int = 60, clock=utcnow, once: bool = False, report=print) -> None:
+def run_forever(settings, *, interval_seconds: int = 60, clock=utcnow, once: bool = False, report=print, describe=None, notice=None) -> None:
     """The worker process: a pass, then a pause, until stopped."""
     from app.db import make_engine, make_session_factory
 
@@ -222,12 +222,12 @@ def run_forever(settings, *, interval_seconds: int = 60, clock=utcnow, once: boo
     factory = make_session_factory(engine)
     holder = worker_id()
     if not settings.smtp_host:
-        report("HEARTH_SMTP_HOST is not set: e-mail stays in the outbox.")
+        (notice or report)("HEARTH_SMTP_HOST is not set: e-mail stays in the outbox.")
     try:
         while True:
             try:
                 summary = run_pass(factory, settings, clock(), holder=holder)
-                report(json.dumps(summary, default=str))
+                report(describe(summary) if describe else json.dumps(summary, default=str))
             except Exception as error:  # never let one bad pass end the worker; the next one retries
                 log.exception("worker pass failed")
                 report(json.dumps({"error": f"{type(error).__name__}: {error}"[:500]}))

@@ -159,3 +159,26 @@ def test_email_is_matched_case_insensitively(client, db):
     _register(client, username="intruder", email="Shared@Example.org")
     assert db.scalar(select(func.count()).where(User.username_key == "intruder")) == 0
     assert last_email(db, "account_exists", "shared@example.org") is not None
+
+
+def test_sign_up_fields_are_required_and_described_for_screen_readers(client):
+    from html.parser import HTMLParser
+
+    class Inputs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inputs = {}
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "input":
+                values = dict(attrs)
+                self.inputs[values.get("name")] = values
+
+    page = _register(client, username="", email="not-an-address")
+    parser = Inputs()
+    parser.feed(page.text)
+    for name in ("username", "email", "password"):
+        assert "required" in parser.inputs[name], name
+    assert parser.inputs["email"]["aria-invalid"] == "true"
+    assert "e-email" in parser.inputs["email"]["aria-describedby"].split()
+    assert not any(key.startswith("required") and key != "required" for key in parser.inputs["email"])

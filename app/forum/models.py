@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Group, User
@@ -62,9 +62,20 @@ class Topic(Base):
     """A question or discussion; its first post (post_number 1) holds the opening text."""
 
     __tablename__ = "topic"
+    # Each topic list reads one of these in its ORDER BY (see app/forum/lists.py, bench/explain_pages.py).
     __table_args__ = (
-        Index("ix_topic_category_activity", "category_id", "last_posted_at"),
-        Index("ix_topic_activity", "last_posted_at"),
+        Index("ix_topic_category_latest", "category_id", "pinned", "last_posted_at", "id"),
+        Index("ix_topic_latest", "last_posted_at", "id"),
+        Index(
+            "ix_topic_unanswered", "last_posted_at", "id",
+            sqlite_where=text("kind = 'question' AND first_response_post_id IS NULL"),
+            postgresql_where=text("kind = 'question' AND first_response_post_id IS NULL"),
+        ),
+        Index(
+            "ix_topic_solved", "last_posted_at", "id",
+            sqlite_where=text("accepted_post_id IS NOT NULL"),
+            postgresql_where=text("accepted_post_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,9 +121,10 @@ class TopicTag(Base):
     """Which tags a topic carries."""
 
     __tablename__ = "topic_tag"
+    __table_args__ = (Index("ix_topic_tag_tag_topic", "tag_id", "topic_id"),)  # a tag page's topics, from the index alone
 
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True)
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Post(Base):

@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse
 
-from app.db import SessionDep
-from app.errors import AppError, NotFound, RateLimited
+from app.db import SessionDep, bookkeep, write_or_busy
+from app.errors import AppError, NotFound
 from app.forum import browse, reading, service, votes
 from app.forum.models import Post
+from app.forum.queries import category_access
 from app.i18n import N_
 from app.web import earlier_submission, get_now, redirect, render, submitted, viewer_of
 
@@ -28,8 +29,9 @@ LIST_TITLES = {
 
 
 def error_headers(error: AppError) -> dict | None:
-    """Retry-After for rate limits, so clients know when to come back."""
-    return {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    """Retry-After for rate limits and a busy database, so clients know when to come back."""
+    retry_after = getattr(error, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after else None
 
 
 def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag: str | None = None):
@@ -38,9 +40,11 @@ def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag
         from app.errors import Unauthorized
 
         raise Unauthorized(N_("Please log in to continue."))
+    access = category_access(db)
     result = browse.list_topics(
         db, viewer, kind=kind, category_id=category.id if category else None, tag=tag, page=page,
-        now=get_now(request),
+        after=request.query_params.get("after"), before=request.query_params.get("before"),
+        now=get_now(request), access=access,
     )
     if category is not None:
         base = f"/c/{category.slug}"
@@ -58,7 +62,7 @@ def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag
             "category": category,
             "tag": tag,
             "base": base,
-            "categories": browse.visible_categories(db, viewer),
+            "categories": browse.visible_categories(db, viewer, access),
         },
     )
 
@@ -161,10 +165,10 @@ def new_topic(
     if earlier := earlier_submission(request, db, viewer.id, form_key, "topic"):
         return earlier
     try:
-        topic = service.create_topic(
+        topic = write_or_busy(db, lambda: service.create_topic(
             db, request.app.state.settings, viewer, category_id=category_id, title=title, body=body,
             kind=kind, tags=tags, now=get_now(request),
-        )
+        ))
     except AppError as error:
         return _new_topic_page(
             request, db, values=values, errors=error.detail if isinstance(error.detail, dict) else {},
@@ -190,7 +194,8 @@ def _topic_page(
     viewer = viewer_of(request)
     view = browse.topic_page(db, viewer, topic_id, page)
     if track and viewer.is_authenticated:
-        reading.record_read(db, viewer.id, view.id, [p.number for p in view.posts], get_now(request))
+        topic_id, numbers, now = view.id, [p.number for p in view.posts], get_now(request)
+        bookkeep(request, lambda session: reading.record_read(session, viewer.id, topic_id, numbers, now))
     if reply is None and quote:
         reply = _quote_text(db, view.id, quote)
     return render(
@@ -248,9 +253,9 @@ def reply(
     if earlier := earlier_submission(request, db, viewer.id, form_key, "reply"):
         return earlier
     try:
-        post = service.create_reply(
+        post = write_or_busy(db, lambda: service.create_reply(
             db, request.app.state.settings, viewer, topic_id=topic_id, body=body, now=get_now(request)
-        )
+        ))
     except NotFound:
         raise
     except AppError as error:

@@ -45,6 +45,8 @@ class TopicList(BaseModel):
     items: list[TopicSummaryRead]
     page: int
     has_next: bool
+    after: str | None = Field(None, description="Cursor of the next page: pass it as ?after=")
+    before: str | None = Field(None, description="Cursor of the previous page: pass it as ?before=")
 
 
 class PostRead(BaseModel):

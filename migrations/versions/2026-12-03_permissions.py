@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 
 revision = '0010_permissions'
-down_revision = '0008_invitations'
+down_revision = '0013_performance'
 branch_labels = None
 depends_on = None
 

@@ -39,11 +39,11 @@ def test_register_confirm_logout_login_shows_name_in_header(live_server, page):
         if message.type == "error" and "Failed to load resource" not in message.text
         else None,
     )
-    # Browsers ask for /favicon.ico on their own; every other failed request is a broken page.
+    # Every failed request is a broken page, the icon included (pages name /static/favicon.svg).
     page.on(
         "response",
         lambda response: problems.append(f"{response.status} {response.url}")
-        if response.status >= 400 and not response.url.endswith("/favicon.ico")
+        if response.status >= 400
         else None,
     )
 
