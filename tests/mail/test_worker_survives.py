@@ -117,9 +117,10 @@ def test_a_message_that_cannot_be_built_fails_with_its_reason_and_admins_see_it(
         assert session.get(OutboxEmail, good_id).status == "sent"
 
     app = create_app(settings, clock=FixedClock(NOW + timedelta(minutes=2)))
+    with factory() as session:
+        admin = session.scalars(select(User).where(User.username == "root")).one()
     with TestClient(app, base_url="http://testserver") as client:
-        with factory() as session:
-            log_in(client, session.scalars(select(User).where(User.username == "root")).one())
+        log_in(client, admin)
         page = client.get("/admin/mail?status=failed")
         assert page.status_code == 200
         assert "olga@example.org" in page.text and "Could not build the message" in page.text
