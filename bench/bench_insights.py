@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fastapi.testclient import TestClient  # noqa: E402
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from app.accounts import service as accounts  # noqa: E402
 from app.accounts.models import User, UserVisit  # noqa: E402
@@ -181,7 +181,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=100_000, help="posts to generate (400000 for the big community)")
     parser.add_argument("--repeat", type=int, default=5, help="timed requests per page")
-    parser.add_argument("--url", default=None, help="database URL (default: a temporary SQLite file)")
+    parser.add_argument("--url", default=None, help="database URL (default: a temporary SQLite file); an existing "
+                        "community there is reused")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         url = args.url or f"sqlite:///{folder}/bench.db"
@@ -190,9 +191,14 @@ def main() -> None:
         engine = make_engine(url)
         started = time.perf_counter()
         with make_session_factory(engine)() as session, session.begin():
-            generate(session, settings, args.posts)
+            existing = session.scalar(select(func.count()).select_from(Post))
+            if not existing:
+                generate(session, settings, args.posts)
         engine.dispose()
-        print(f"generated about {args.posts:,} posts in {time.perf_counter() - started:.0f} s on {url.split(':')[0]}")
+        if existing:
+            print(f"reusing the {existing:,} posts already in {url}")
+        else:
+            print(f"generated about {args.posts:,} posts in {time.perf_counter() - started:.0f} s on {url.split(':')[0]}")
         app = create_app(settings)
         with TestClient(app, base_url="http://testserver") as client:
             _log_in(client)

@@ -233,16 +233,17 @@ def accepted_times(session: Session, period: Period, category_id: int | None) ->
 
 def staff_response_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
     """Seconds from a question to the first reply by staff."""
+    # Driven from the questions of the two periods (each looks up its posts by topic), never a
+    # join against a grouped subquery of all staff posts.
     first_staff = (
-        select(Post.topic_id.label("topic_id"), func.min(Post.created_at).label("at"))
-        .where(Post.by_staff.is_(True), Post.post_number > 1, Post.deleted_at.is_(None),
-               Post.created_at >= period.previous.start)
-        .group_by(Post.topic_id)
+        select(Topic.created_at.label("asked"), func.min(Post.created_at).label("at"))
+        .join(Post, Post.topic_id == Topic.id)
+        .where(Topic.kind == "question", Topic.created_at >= period.previous.start, Topic.created_at < period.end,
+               Post.by_staff.is_(True), Post.post_number > 1, Post.deleted_at.is_(None), *_topic_filter(category_id))
+        .group_by(Topic.id, Topic.created_at)
         .subquery()
     )
-    return _percentiles(session, period, Topic.created_at, seconds_between(session, first_staff.c.at, Topic.created_at),
-                        [Topic.kind == "question", *_topic_filter(category_id)],
-                        joins=[(first_staff, first_staff.c.topic_id == Topic.id)])
+    return _percentiles(session, period, first_staff.c.asked, seconds_between(session, first_staff.c.at, first_staff.c.asked), [])
 
 
 def unanswered_now(session: Session, category_id: int | None) -> int:
