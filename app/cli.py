@@ -49,14 +49,22 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Load the demo community first if the database is empty."),
 ) -> None:
     """Serve Hearth over HTTP."""
-    import uvicorn
+    import os
+    import sys
 
     if migrate_first:
         migrate_database()
     if demo:
         _build_demo(only_if_empty=True)
     console.print(f"Hearth {__version__} on [bold]http://{host}:{port}[/bold]")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=False)
+    # Replace this process with uvicorn itself: its workers then start from uvicorn's small main module
+    # instead of re-importing this CLI (Typer, Rich, Alembic: ~20 MiB per worker). Two malloc arenas
+    # keep the thread pool from holding freed memory in one arena per thread (bench/serve_bench.py).
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    os.execv(sys.executable, [
+        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", host, "--port", str(port),
+        "--workers", str(workers), "--no-proxy-headers",
+    ])
 
 
 @cli.command("create-admin")
@@ -172,11 +180,19 @@ def score(
 
 @cli.command()
 def backtest(
-    cutoff: str = typer.Option(..., "--cutoff", help="Score as of this date (YYYY-MM-DD)."),
-    horizon: int = typer.Option(..., "--horizon", min=1, help="Days after the cutoff that decide who really helped."),
+    cutoff: str = typer.Option(None, "--cutoff", help="Score as of this date (YYYY-MM-DD), on the configured database."),
+    horizon: int = typer.Option(None, "--horizon", min=1, help="Days after the cutoff that decide who really helped."),
+    splits: Path = typer.Option(None, "--splits", exists=True, dir_okay=False, help="splits.json: {site: [[cutoff, horizon], ...]}; each site is imported into its own database."),
+    data: Path = typer.Option(None, "--data", file_okay=False, help="Folder holding one Stack Exchange dump folder per site (default: the splits file's folder)."),
+    cache: Path = typer.Option(Path("var/backtest-cache"), "--cache", file_okay=False, help="Where the imported site databases are kept and reused."),
     output: str = typer.Option("table", "--format", help="table or csv."),
 ) -> None:
-    """Backtest the scoring against baselines: precision@k and NDCG@k for k = 10, 25, 50."""
+    """Backtest the scoring against baselines: one cutoff on this database, or every split of a splits file."""
+    if splits is not None:
+        _backtest_splits(splits, data or splits.parent, cache, output)
+        return
+    if cutoff is None or horizon is None:
+        raise typer.BadParameter("give --splits FILE, or both --cutoff and --horizon")
     from rich.progress import Progress
     from rich.table import Table
 
@@ -199,6 +215,35 @@ def backtest(
         table.add_column(name, justify="left" if name == "method" else "right")
     for row in result.rows:
         table.add_row(*row.cells())
+    console.print(table)
+
+
+def _backtest_splits(splits: Path, data: Path, cache: Path, output: str) -> None:
+    import csv
+    import sys
+
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from app.importers import stackexchange_backtest as runner
+
+    chosen = runner.read_splits(splits)
+    steps = sum(len(items) + 1 for items in chosen.values())
+    with Progress(console=Console(stderr=True), transient=True, disable=output == "csv") as bar:
+        task = bar.add_task("Backtest", total=steps)
+        outcomes = runner.run_splits(chosen, data, cache, get_settings(),
+                                     advance=lambda label: bar.update(task, advance=1, description=f"Backtest: {label}"))
+    header, rows = runner.table(outcomes)
+    if output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    table = Table(title=f"Backtest NDCG@{runner.K} over {len(outcomes)} splits (ties ordered at random, exact expectation)")
+    for name in header:
+        table.add_column(name, justify="left" if name in ("split", "best baseline") else "right")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 

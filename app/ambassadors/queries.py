@@ -6,11 +6,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts import queries as accounts_queries
+from app.accounts.models import Group, GroupMembership, User
 from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun
+from app.forum.models import Suspension
 
 
 @dataclass(frozen=True)
@@ -54,13 +56,12 @@ def _run_info(run: ScoringRun) -> RunInfo:
 
 
 def latest_run(session: Session, before: datetime | None = None) -> RunInfo | None:
-    """The newest run made (or, given `before`, the run with the latest as_of before that moment)."""
-    # A run made now may be dated earlier than an older one (`score --as-of`, a demo built
-    # ahead of the clock); managers expect the list of the run they just started.
-    query = select(ScoringRun).order_by(ScoringRun.id.desc()).limit(1)
-    if before is not None:
-        query = select(ScoringRun).where(ScoringRun.as_of < before).order_by(
-            ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
+    """The run made last, whatever its as-of moment (the button, the CLI, the worker or the demo);
+    with `before`, the run with the newest as-of moment before it."""
+    if before is None:
+        query = select(ScoringRun).order_by(ScoringRun.id.desc()).limit(1)
+    else:
+        query = select(ScoringRun).where(ScoringRun.as_of < before).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
     run = session.scalars(query).first()
     return _run_info(run) if run else None
 
@@ -71,16 +72,33 @@ def recent_runs(session: Session, limit: int = 20) -> list[RunInfo]:
     return [_run_info(run) for run in runs]
 
 
-def candidates(session: Session, run: RunInfo, profile: str, limit: int) -> list[Candidate]:
-    """The best-scored members of a profile in a run, with their trend against the previous run."""
+def _actionable(profile: str, now: datetime, exclude: set[int]):
+    """Conditions on MemberScore.user_id: members a manager can invite into the profile's role now."""
+    holder = (
+        select(GroupMembership.id).join(Group, Group.id == GroupMembership.group_id)
+        .where(GroupMembership.user_id == MemberScore.user_id, Group.name == profile)
+    )
+    suspended = select(Suspension.id).where(
+        Suspension.user_id == MemberScore.user_id, Suspension.starts_at <= now, Suspension.ends_at > now,
+        Suspension.lifted_at.is_(None),
+    )
+    opted_out = select(User.id).where(User.id == MemberScore.user_id, User.ambassador_opt_out.is_(True))
+    return [~exists(holder), ~exists(suspended), ~exists(opted_out), MemberScore.user_id.not_in(exclude or {-1})]
+
+
+def candidates(session: Session, run: RunInfo, profile: str, limit: int, *, now: datetime,
+               exclude: set[int] = frozenset()) -> list[Candidate]:
+    """The best-scored members of a profile in a run a manager can act on, with their trend against
+    the previous run: never a holder of the role, a suspended or opted-out member, nor anyone in
+    `exclude` (the manager looking, dismissed or snoozed members). Ranks count the listed members."""
     previous = session.scalar(
-        select(ScoringRun.id).where(ScoringRun.as_of < run.as_of).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
+        select(ScoringRun.id).where(ScoringRun.id < run.id).order_by(ScoringRun.id.desc()).limit(1)
     )
     rows = session.execute(
         select(MemberScore.user_id, MemberScore.score, MemberScore.rank, MemberScore.explanation,
                MemberSnapshot.flags, MemberSnapshot.stage)
         .join(MemberSnapshot, (MemberSnapshot.run_id == MemberScore.run_id) & (MemberSnapshot.user_id == MemberScore.user_id))
-        .where(MemberScore.run_id == run.id, MemberScore.profile == profile)
+        .where(MemberScore.run_id == run.id, MemberScore.profile == profile, *_actionable(profile, now, set(exclude)))
         .order_by(MemberScore.rank)
         .limit(limit)
     ).all()
@@ -94,11 +112,11 @@ def candidates(session: Session, run: RunInfo, profile: str, limit: int) -> list
     people = accounts_queries.members_by_id(session, ids)
     return [
         Candidate(
-            row.user_id, people[row.user_id].username, people[row.user_id].display_name, row.score, row.rank,
+            row.user_id, people[row.user_id].username, people[row.user_id].display_name, row.score, position,
             round(row.score - before[row.user_id], 1) if row.user_id in before else None,
             json.loads(row.explanation), json.loads(row.flags), row.stage,
         )
-        for row in rows
+        for position, row in enumerate(rows, start=1)
     ]
 
 
