@@ -156,10 +156,15 @@ def topics(session: Session, period: Period, category_id: int | None) -> tuple[S
 
 def replies(session: Session, period: Period, category_id: int | None) -> Series:
     """Visible replies written per chart point."""
+    # A set of topic ids tested per reply costs far less than looking up every reply's topic:
+    # hidden topics are few, and a category's topics are read once.
+    if category_id is None:
+        in_topics = Post.topic_id.not_in(select(Topic.id).where(Topic.hidden_at.is_not(None)))
+    else:
+        in_topics = Post.topic_id.in_(select(Topic.id).where(*_topic_filter(category_id)))
     return _grouped(
         session, period, Post.created_at, func.count(),
-        where=[Post.post_number > 1, Post.hidden_at.is_(None), Post.deleted_at.is_(None), *_topic_filter(category_id)],
-        joins=[(Topic, Topic.id == Post.topic_id)],
+        where=[Post.post_number > 1, Post.hidden_at.is_(None), Post.deleted_at.is_(None), in_topics],
     )[0]
 
 
