@@ -17,7 +17,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.ambassadors import backtest
 from app.ambassadors.models import PROFILES
 from app.i18n import N_, Msg, nMsg
 
@@ -81,6 +80,8 @@ def _figures(values: dict[int, float], gains: dict[int, float], pool, n: int) ->
 
 
 def _rules(session: Session, at: datetime, pool: set[int]) -> dict[str, dict[int, float]]:
+    from app.ambassadors import backtest  # NumPy and scikit-learn: only when a run computes this
+
     return {name: values for name, values in backtest.baseline_scores(session, at, pool).items() if name != "random"}
 
 
