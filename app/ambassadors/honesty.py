@@ -126,11 +126,12 @@ def rule_values_now(session: Session, now: datetime, members, honest: dict[str, 
     return {profile: values[rule] for profile, rule in wanted.items()}
 
 
-def ranking(scores: dict[int, float], members, rule_values: dict[int, float] | None) -> list[int]:
-    """Members from first to last: by the profile's score, or by the rule (ties by the profile's score)."""
+def ranking(scores: dict[int, float], members, rule_values: dict[int, float] | None, penalised=frozenset()) -> list[int]:
+    """Members from first to last: by the profile's score, or by the rule (ties by the profile's
+    score); a rule never lifts a penalised member above an unpenalised one."""
     if rule_values is None:
         return sorted(members, key=lambda m: (-scores[m], m))
-    return sorted(members, key=lambda m: (-rule_values.get(m, 0.0), -scores[m], m))
+    return sorted(members, key=lambda m: (m in penalised, -rule_values.get(m, 0.0), -scores[m], m))
 
 
 def _count(value: float) -> str:
