@@ -141,7 +141,7 @@ def holders(request: Request, db: SessionDep, viewer: MemberDep) -> dict:
     manager(viewer)
     found = roles.holders(db, request.app.state.settings, get_now(request))
     return {role: [{"member": h.username, "granted_at": h.granted_at.isoformat(), "granted_by": h.granted_by,
-                    "last_seen_at": h.last_seen_at.isoformat() if h.last_seen_at else None,
+                    "last_active": h.last_active.isoformat() if h.last_active else None,
                     "posts_recent": h.posts_recent, "quiet": h.quiet} for h in items]
             for role, items in found.items()}
 

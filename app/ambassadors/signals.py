@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy.orm import Session
 
-from app.ambassadors.timeline import Facts, Timeline
 from app.i18n import N_
+
+if TYPE_CHECKING:  # NumPy and the timeline load only where a run computes signals, not in web workers
+    import numpy as np
+
+    from app.ambassadors.timeline import Facts
 
 GOOD, LOWER_IS_BETTER, PENALTY = "good", "lower_is_better", "penalty"
 CONCENTRATION_MIN_UPVOTES = 10
@@ -133,17 +137,17 @@ def _decayed_signal(key: str, phrase: str):
     signal(key, GOOD, phrase, digits=1)(lambda f: f.decayed[key])
 
 
-_decayed_signal("answers_7d", N_("answers to others, the last week counting most: %(value)s; median %(median)s"))
-_decayed_signal("answers_30d", N_("answers to others, the last month counting most: %(value)s; median %(median)s"))
-_decayed_signal("answers_90d", N_("answers to others, the last three months counting most: %(value)s; median %(median)s"))
-_decayed_signal("helpful_30d", N_("answers that were accepted or upvoted, the last month counting most: %(value)s; median %(median)s"))
-_decayed_signal("helpful_90d", N_("answers that were accepted or upvoted, the last three months counting most: %(value)s; median %(median)s"))
-signal("helpful_all", GOOD, N_("%(value)s answers accepted or upvoted in all; median %(median)s"))(lambda f: f.decayed["helpful_all"])
-_decayed_signal("topics_30d", N_("topics started, the last month counting most: %(value)s; median %(median)s"))
-_decayed_signal("comments_30d", N_("comments written, the last month counting most: %(value)s; median %(median)s"))
-_decayed_signal("active_days_30d", N_("days with a post, the last month counting most: %(value)s; median %(median)s"))
-_decayed_signal("active_days_90d", N_("days with a post, the last three months counting most: %(value)s; median %(median)s"))
-signal("first_post_days", GOOD, N_("first posted %(value)s days ago; median %(median)s"))(lambda f: f.decayed["first_post_days"])
+_decayed_signal("answers_7d", N_("answers to others, the last week counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("answers_30d", N_("answers to others, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("answers_90d", N_("answers to others, the last three months counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("helpful_30d", N_("answers that were accepted or upvoted, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("helpful_90d", N_("answers that were accepted or upvoted, the last three months counting most: %(value)s; a typical active member: %(median)s"))
+signal("helpful_all", GOOD, N_("%(value)s answers accepted or upvoted in all; a typical active member: %(median)s"))(lambda f: f.decayed["helpful_all"])
+_decayed_signal("topics_30d", N_("topics started, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("comments_30d", N_("comments written, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("active_days_30d", N_("days with a post, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("active_days_90d", N_("days with a post, the last three months counting most: %(value)s; a typical active member: %(median)s"))
+signal("first_post_days", GOOD, N_("first posted %(value)s days ago; a typical active member: %(median)s"))(lambda f: f.decayed["first_post_days"])
 
 
 # --- quality ---
@@ -315,6 +319,8 @@ class Snapshot:
 
 def snapshot_of(facts: Facts) -> Snapshot:
     """All signals for the members of `facts`, one column per signal (missing values are 0)."""
+    import numpy as np
+
     ids = np.asarray(facts.member_ids, dtype=np.int64)
     matrix = np.zeros((len(ids), len(SIGNALS)))
     for column, signal_ in enumerate(SIGNALS):
@@ -333,9 +339,13 @@ def snapshot_of(facts: Facts) -> Snapshot:
 
 def feature_matrix(session: Session, now: datetime, window_days: int = 90, short_days: int = 30) -> Snapshot:
     """All signals for all members who joined before `now`."""
+    from app.ambassadors.timeline import Timeline
+
     return snapshot_of(Timeline(session, [now], window_days, short_days).facts_at(now))
 
 
 def labels(session: Session, start: datetime, end: datetime) -> dict[str, dict[int, float]]:
     """What each member did in [start, end), per profile (see Timeline.labels)."""
+    from app.ambassadors.timeline import Timeline
+
     return Timeline(session, [], label_bounds=(start, end)).labels(start, end)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from app.accounts.auth import MemberDep
-from app.db import SessionDep
+from app.db import SessionDep, write_or_busy
 from app.errors import NotFound
 from app.forum import answers, browse, editing, service
 from app.forum.models import Post
@@ -41,7 +41,8 @@ def _post_read(post: browse.PostView) -> PostRead:
 def categories(request: Request, db: SessionDep):
     """Categories the caller may see."""
     return [
-        CategoryRead(id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility, topic_count=c.topic_count)
+        CategoryRead(id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility,
+                     topic_count=c.topic_count, can_start_topics=c.can_start)
         for c in browse.visible_categories(db, viewer_of(request))
     ]
 
@@ -54,8 +55,10 @@ def topics(
     category: str | None = None,
     tag: str | None = None,
     page: int = 1,
+    after: str | None = None,
+    before: str | None = None,
 ):
-    """Topics by latest activity; filter = latest | unanswered | solved | new; category slug; tag."""
+    """Topics by latest activity; filter = latest | unanswered | solved | new; category slug; tag; cursors."""
     viewer = viewer_of(request)
     if filter not in browse.LIST_KINDS:
         from app.errors import ValidationFailed
@@ -63,7 +66,8 @@ def topics(
         raise ValidationFailed(N_("Unknown list."), detail={"filter": "latest, unanswered, solved or new"})
     category_id = browse.category_by_slug(db, viewer, category).id if category else None
     result = browse.list_topics(
-        db, viewer, kind=filter, category_id=category_id, tag=tag.lower() if tag else None, page=page, now=get_now(request)
+        db, viewer, kind=filter, category_id=category_id, tag=tag.lower() if tag else None, page=page,
+        after=after, before=before, now=get_now(request),
     )
     return TopicList(
         items=[
@@ -77,16 +81,18 @@ def topics(
         ],
         page=result.page,
         has_next=result.has_next,
+        after=result.after,
+        before=result.before,
     )
 
 
 @router.post("/topics", response_model=Created, status_code=201)
 def create_topic(request: Request, db: SessionDep, viewer: MemberDep, data: TopicCreate):
     """Ask a question or start a discussion."""
-    topic = service.create_topic(
+    topic = write_or_busy(db, lambda: service.create_topic(
         db, request.app.state.settings, viewer, category_id=data.category_id, title=data.title,
         body=data.body, kind=data.kind, tags=data.tags, now=get_now(request),
-    )
+    ))
     first = db.scalar(select(Post.id).where(Post.topic_id == topic.id, Post.post_number == 1))
     return Created(id=first, topic_id=topic.id, post_number=1, url=f"/t/{topic.id}-{topic.slug}")
 
@@ -107,10 +113,10 @@ def read_topic(request: Request, topic_id: int, db: SessionDep, page: int = 1):
 @router.post("/topics/{topic_id}/posts", response_model=Created, status_code=201)
 def reply(request: Request, topic_id: int, db: SessionDep, viewer: MemberDep, data: ReplyCreate):
     """Reply to a topic."""
-    post = service.create_reply(
+    post = write_or_busy(db, lambda: service.create_reply(
         db, request.app.state.settings, viewer, topic_id=topic_id, body=data.body,
         reply_to_post_id=data.reply_to_post_id, now=get_now(request),
-    )
+    ))
     return Created(id=post.id, topic_id=topic_id, post_number=post.post_number, url=f"/t/{topic_id}/{post.post_number}")
 
 

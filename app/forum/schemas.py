@@ -16,6 +16,7 @@ class CategoryRead(BaseModel):
     description: str
     visibility: str
     topic_count: int
+    can_start_topics: bool = Field(description="Whether the caller may start topics here (POST /api/v1/topics).")
 
 
 class TopicSummaryRead(BaseModel):
@@ -44,6 +45,8 @@ class TopicList(BaseModel):
     items: list[TopicSummaryRead]
     page: int
     has_next: bool
+    after: str | None = Field(None, description="Cursor of the next page: pass it as ?after=")
+    before: str | None = Field(None, description="Cursor of the previous page: pass it as ?before=")
 
 
 class PostRead(BaseModel):

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Group, GroupMembership, User
@@ -132,8 +132,13 @@ def karma_of(session: Session, user_ids) -> dict[int, int]:
 
 
 def history(session: Session, viewer: Viewer, user_id: int, page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> History:
-    """A member's ledger rows, newest first; posts in categories the viewer may not see stay unnamed."""
+    """A member's ledger rows, newest first.
+
+    Rows about posts in categories the viewer may not see are left out (even a placeholder would tell
+    that such a post exists); deleted or hidden posts in visible categories show as "a removed post".
+    """
     page = max(1, page)
+    visible = visible_category_ids(session, viewer)
     original = aliased(KarmaEntry)
     rows = session.execute(
         select(
@@ -157,12 +162,11 @@ def history(session: Session, viewer: Viewer, user_id: int, page: int = 1, per_p
         .outerjoin(original, original.id == KarmaEntry.reverses_id)
         .outerjoin(Post, Post.id == KarmaEntry.post_id)
         .outerjoin(Topic, Topic.id == Post.topic_id)
-        .where(KarmaEntry.user_id == user_id)
+        .where(KarmaEntry.user_id == user_id, or_(KarmaEntry.post_id.is_(None), Topic.category_id.in_(visible)))
         .order_by(KarmaEntry.created_at.desc(), KarmaEntry.id.desc())
         .offset((page - 1) * per_page)
         .limit(per_page + 1)
     ).all()
-    visible = visible_category_ids(session, viewer)
     items = []
     for row in rows[:per_page]:
         shown = (

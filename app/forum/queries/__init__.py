@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Group
-from app.forum.models import Category, CategoryGroup
-from app.forum.permissions import CategoryAccess, visible_ids
+from app.forum.models import Category, CategoryGroup, CategoryPostingGroup
+from app.forum.permissions import CategoryAccess, can_post_in_category, visible_ids
 from app.web import Viewer
 
 
 def category_access(session: Session) -> list[CategoryAccess]:
-    """Visibility facts of every category, in two statements."""
-    groups: dict[int, set[str]] = {}
-    for category_id, name in session.execute(
-        select(CategoryGroup.category_id, Group.name).join(Group, Group.id == CategoryGroup.group_id)
-    ):
-        groups.setdefault(category_id, set()).add(name)
+    """Visibility and posting facts of every category, in two statements."""
+    see = select(CategoryGroup.category_id, literal("see").label("action"), Group.name).join(
+        Group, Group.id == CategoryGroup.group_id
+    )
+    post = select(CategoryPostingGroup.category_id, CategoryPostingGroup.action, Group.name).join(
+        Group, Group.id == CategoryPostingGroup.group_id
+    )
+    groups: dict[tuple[int, str], set[str]] = {}
+    for category_id, action, name in session.execute(union_all(see, post)):
+        groups.setdefault((category_id, action), set()).add(name)
     return [
-        CategoryAccess(id=row.id, visibility=row.visibility, groups=frozenset(groups.get(row.id, ())))
-        for row in session.execute(select(Category.id, Category.visibility))
+        CategoryAccess(
+            id=row.id, visibility=row.visibility, groups=frozenset(groups.get((row.id, "see"), ())),
+            topic_access=row.topic_access, reply_access=row.reply_access, topic_form=row.topic_form,
+            topic_groups=frozenset(groups.get((row.id, "topic"), ())),
+            reply_groups=frozenset(groups.get((row.id, "reply"), ())),
+        )
+        for row in session.execute(
+            select(Category.id, Category.visibility, Category.topic_access, Category.reply_access, Category.topic_form)
+        )
     ]
+
+
+def category_access_by_id(session: Session) -> dict[int, CategoryAccess]:
+    """The same facts keyed by category id (two statements)."""
+    return {access.id: access for access in category_access(session)}
+
+
+def postable_category_ids(session: Session, viewer: Viewer, action: str, *, via: str = "forum") -> set[int]:
+    """Categories where the viewer may start topics ('topic') or reply ('reply')."""
+    return {access.id for access in category_access(session) if can_post_in_category(viewer, access, action, via=via)}
 
 
 def visible_category_ids(session: Session, viewer: Viewer) -> set[int]:
@@ -264,3 +285,17 @@ def unsubscribe_url(settings, user_id: int, kind: str) -> str:
     from app.forum.notifications import unsubscribe_token  # notifications reads this module too
 
     return f"{settings.base_url}/notifications/unsubscribe/{unsubscribe_token(settings, user_id, kind)}"
+
+
+def suspended_until(session: Session, user_id: int, now):
+    """When the suspension in force for a member at `now` ends, or None when they are not suspended."""
+    from sqlalchemy import func
+
+    from app.forum.models import Suspension
+
+    return session.scalar(
+        select(func.max(Suspension.ends_at)).where(
+            Suspension.user_id == user_id, Suspension.starts_at <= now, Suspension.ends_at > now,
+            Suspension.lifted_at.is_(None),
+        )
+    )
