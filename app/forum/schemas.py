@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.inputs import IdField
+
 
 class CategoryRead(BaseModel):
     """A category the caller may see."""
@@ -89,7 +91,7 @@ class TopicRead(BaseModel):
 class TopicCreate(BaseModel):
     """A new question or discussion."""
 
-    category_id: int
+    category_id: IdField
     title: str = Field(max_length=300)
     body: str = Field(max_length=60_000)
     kind: str = "question"
@@ -100,7 +102,7 @@ class ReplyCreate(BaseModel):
     """A reply to a topic."""
 
     body: str = Field(max_length=60_000)
-    reply_to_post_id: int | None = None
+    reply_to_post_id: IdField | None = None
 
 
 class PostEdit(BaseModel):
@@ -114,7 +116,7 @@ class PostEdit(BaseModel):
 class AcceptAnswer(BaseModel):
     """The reply to mark as the accepted answer."""
 
-    post_id: int
+    post_id: IdField
 
 
 class RevisionRead(BaseModel):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request
 from app.accounts.auth import MemberDep
 from app.db import SessionDep
 from app.errors import NotFound
+from app.guard import Id, Page
 from app.i18n import N_
 from app.ideas import queries, service
 from app.ideas.schemas import (
@@ -53,7 +54,7 @@ def _detail(request: Request, db, idea_id: int) -> IdeaDetailRead:
 
 @router.get("", response_model=IdeaList, responses=ERRORS)
 def list_ideas(
-    request: Request, db: SessionDep, sort: str = "top", status: str | None = None, area: str | None = None, page: int = 1,
+    request: Request, db: SessionDep, sort: str = "top", status: str | None = None, area: str | None = None, page: Page = 1,
 ) -> IdeaList:
     """Ideas the caller may see: sort=top|new|trending, optional status and area slug filters."""
     viewer = viewer_of(request)
@@ -85,7 +86,7 @@ def create_idea(request: Request, body: IdeaCreate, viewer: MemberDep, db: Sessi
 
 
 @router.get("/{idea_id}", response_model=IdeaDetailRead, responses=ERRORS)
-def read_idea(request: Request, idea_id: int, db: SessionDep) -> IdeaDetailRead:
+def read_idea(request: Request, idea_id: Id, db: SessionDep) -> IdeaDetailRead:
     """One idea with its description, status history and merges."""
     return _detail(request, db, idea_id)
 
@@ -100,28 +101,28 @@ def _vote_read(request: Request, db, viewer, idea_id: int, changed: bool) -> Vot
 
 
 @router.post("/{idea_id}/vote", response_model=VoteRead, responses=ERRORS)
-def vote(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep) -> VoteRead:
+def vote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep) -> VoteRead:
     """Vote for an idea (idempotent); 409 when the budget is used up or voting has closed."""
     changed = service.vote(db, request.app.state.settings, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)
 
 
 @router.delete("/{idea_id}/vote", response_model=VoteRead, responses=ERRORS)
-def unvote(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep) -> VoteRead:
+def unvote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep) -> VoteRead:
     """Take a vote back (idempotent); its budget returns."""
     changed = service.unvote(db, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)
 
 
 @router.post("/{idea_id}/status", response_model=IdeaDetailRead, responses=ERRORS)
-def change_status(request: Request, idea_id: int, body: StatusChange, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
+def change_status(request: Request, idea_id: Id, body: StatusChange, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Set the status (product team only), with an optional public note."""
     service.change_status(db, viewer, idea_id, status=body.status, note=body.note, now=get_now(request))
     return _detail(request, db, idea_id)
 
 
 @router.post("/{idea_id}/merge", response_model=IdeaDetailRead, responses=ERRORS)
-def merge(request: Request, idea_id: int, body: MergeRequest, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
+def merge(request: Request, idea_id: Id, body: MergeRequest, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Merge this idea into `into_id` (product team only); answers with the target idea."""
     target = service.merge(db, viewer, idea_id, body.into_id, get_now(request))
     return _detail(request, db, target.id)

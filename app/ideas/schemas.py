@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.inputs import IdField
+
 
 class ErrorRead(BaseModel):
     """The shape of every API error."""
@@ -17,7 +19,7 @@ class ErrorRead(BaseModel):
 class IdeaCreate(BaseModel):
     """A new idea: the area it belongs to, a title and a Markdown description."""
 
-    area_id: int
+    area_id: IdField
     title: str = Field(max_length=300)
     description: str = Field(max_length=60_000)
 
@@ -32,7 +34,7 @@ class StatusChange(BaseModel):
 class MergeRequest(BaseModel):
     """Merge the idea in the path into `into_id`."""
 
-    into_id: int
+    into_id: IdField
 
 
 class BudgetRead(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from app.db import SessionDep
 from app.errors import NotFound, ValidationFailed
+from app.guard import Page
 from app.i18n import N_
 from app.karma import queries
 from app.karma.permissions import can_see_leaderboard
@@ -69,7 +70,7 @@ class LeaderboardRead(BaseModel):
 
 
 @router.get("/users/{username}/karma", response_model=KarmaRead)
-def karma(request: Request, username: str, db: SessionDep, page: int = 1) -> KarmaRead:
+def karma(request: Request, username: str, db: SessionDep, page: Page = 1) -> KarmaRead:
     """A member's karma and history (50 entries a page)."""
     settings = request.app.state.settings
     member = queries.member_karma(db, settings, username)
