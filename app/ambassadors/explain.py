@@ -4,8 +4,6 @@ with the points they cost. Counts are worded through ngettext; capped or missing
 
 from __future__ import annotations
 
-import numpy as np
-
 from app.ambassadors.signals import GOOD, LOWER_IS_BETTER, PENALTIES, SIGNAL_BY_NAME, Snapshot
 from app.i18n import N_, Msg, nMsg
 
@@ -117,6 +115,12 @@ def _counted(name: str, value: int, median, days: int, imported: bool) -> Msg | 
         "flags_against": lambda: nMsg(
             "%(num)s flag against their posts was upheld; a typical active member: %(median)s",
             "%(num)s flags against their posts were upheld; a typical active member: %(median)s", value, **p),
+        "helpful_all": lambda: nMsg(
+            "%(num)s answer accepted or upvoted in all; a typical active member: %(median)s",
+            "%(num)s answers accepted or upvoted in all; a typical active member: %(median)s", value, **p),
+        "first_post_days": lambda: nMsg(
+            "first posted %(num)s day ago; a typical active member: %(median)s",
+            "first posted %(num)s days ago; a typical active member: %(median)s", value, **p),
         "suspensions": lambda: nMsg(
             "suspended %(num)s time; a typical active member: %(median)s",
             "suspended %(num)s times; a typical active member: %(median)s", value, **p),
@@ -126,6 +130,8 @@ def _counted(name: str, value: int, median, days: int, imported: bool) -> Msg | 
 
 def active_medians(snapshot: Snapshot) -> dict[str, float]:
     """Each signal's median among the members active in the window (everyone when nobody is)."""
+    import numpy as np  # only scoring runs call this; web workers never load NumPy
+
     matrix = snapshot.matrix
     if not len(matrix):
         return {name: 0.0 for name in snapshot.names}

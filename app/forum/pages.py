@@ -36,13 +36,13 @@ def error_headers(error: AppError) -> dict | None:
     return {"Retry-After": str(retry_after)} if retry_after else None
 
 
-def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag: str | None = None):
+def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag: str | None = None, access=None):
     viewer = viewer_of(request)
     if kind == "new" and not viewer.is_authenticated:
         from app.errors import Unauthorized
 
         raise Unauthorized(N_("Please log in to continue."))
-    access = category_access(db)
+    access = category_access(db) if access is None else access
     result = browse.list_topics(
         db, viewer, kind=kind, category_id=category.id if category else None, tag=tag, page=page,
         after=request.query_params.get("after"), before=request.query_params.get("before"),
@@ -108,8 +108,9 @@ def categories(request: Request, db: SessionDep):
 @router.get("/c/{slug}")
 def category(request: Request, slug: str, db: SessionDep, page: Page = 1):
     """A category's topics, pinned first."""
-    info = browse.category_by_slug(db, viewer_of(request), slug)
-    return _list_page(request, db, "latest", page, category=info)
+    access = category_access(db)
+    info = browse.category_by_slug(db, viewer_of(request), slug, access)
+    return _list_page(request, db, "latest", page, category=info, access=access)
 
 
 @router.get("/tag/{name}")
