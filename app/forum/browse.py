@@ -119,9 +119,13 @@ def list_topics(
     page: int = 1,
     now: datetime | None = None,
     per_page: int = TOPICS_PER_PAGE,
+    offset: int | None = None,
 ) -> Page:
-    """A page of visible topics: latest activity, unanswered, solved or new (with unread counts)."""
+    """A page of visible topics: latest activity, unanswered, solved or new (with unread counts).
+
+    The API passes `offset` (any row) instead of `page` (multiples of per_page)."""
     page = max(1, page)
+    start = (page - 1) * per_page if offset is None else offset
     visible = visible_category_ids(session, viewer)
     author = aliased(User)
     last_poster = aliased(User)
@@ -166,7 +170,7 @@ def list_topics(
     order = [Topic.last_posted_at.desc(), Topic.id.desc()]
     if category_id is not None:
         order.insert(0, Topic.pinned.desc())
-    rows = session.execute(statement.order_by(*order).offset((page - 1) * per_page).limit(per_page + 1)).all()
+    rows = session.execute(statement.order_by(*order).offset(start).limit(per_page + 1)).all()
     has_next = len(rows) > per_page
     rows = rows[:per_page]
     tags = topic_tags(session, [row.id for row in rows])
@@ -302,8 +306,10 @@ def _posts_query():
     return select(Post, User.username, User.display_name).outerjoin(User, User.id == Post.author_id)
 
 
-def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -> TopicView:
-    """One page of a visible topic (20 posts), in a fixed number of statements."""
+def topic_page(
+    session: Session, viewer: Viewer, topic_id: int, page: int = 1, *, offset: int | None = None, limit: int = POSTS_PER_PAGE
+) -> TopicView:
+    """One page of a visible topic (20 posts, or `limit` from `offset`), in a fixed number of statements."""
     row = session.execute(
         select(Topic, Category, User.username)
         .join(Category, Category.id == Topic.category_id)
@@ -319,12 +325,9 @@ def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -
     total = session.scalar(select(func.count(Post.id)).where(Post.topic_id == topic.id)) or 1
     total_pages = max(1, -(-total // POSTS_PER_PAGE))
     page = min(max(1, page), total_pages)
+    start, size = ((page - 1) * POSTS_PER_PAGE, POSTS_PER_PAGE) if offset is None else (offset, limit)
     rows = session.execute(
-        _posts_query()
-        .where(Post.topic_id == topic.id)
-        .order_by(Post.post_number)
-        .offset((page - 1) * POSTS_PER_PAGE)
-        .limit(POSTS_PER_PAGE)
+        _posts_query().where(Post.topic_id == topic.id).order_by(Post.post_number).offset(start).limit(size)
     ).all()
     posts = [_post_view(viewer, r, topic, moderator) for r in rows]
     accepted = None

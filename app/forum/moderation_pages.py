@@ -17,6 +17,7 @@ from app.forum.models import Post, Topic
 from app.forum.permissions import can_moderate
 from app.forum.queries import visible_category_ids
 from app.i18n import N_
+from app.openapi import Page, PagingDep
 from app.web import Viewer, flash, get_now, redirect, render
 
 router = APIRouter()
@@ -231,18 +232,16 @@ def api_flag(request: Request, post_id: int, body: FlagCreate, viewer: MemberDep
     )
 
 
-@api_router.get("/mod/flags", response_model=list[QueueItem])
-def api_queue(viewer: MemberDep, db: SessionDep) -> list[QueueItem]:
-    """Pending flags, oldest first."""
+@api_router.get("/mod/flags", response_model=Page[QueueItem])
+def api_queue(viewer: MemberDep, db: SessionDep, paging: PagingDep):
+    """Pending flags, oldest first (moderators)."""
     _require_moderator(viewer)
-    return [
-        QueueItem(
-            id=row.id, post_id=row.post_id, topic_id=row.topic_id, topic_title=row.topic_title,
-            post_url=f"/t/{row.topic_id}/{row.post_number}", author=row.author_username,
-            flagger=row.flagger_username, reason=row.reason, note=row.note, created_at=row.created_at,
-        )
-        for row in moderation_flags.pending_flags(db, viewer)
-    ]
+    rows = moderation_flags.pending_flags(db, viewer, limit=paging.limit + 1, offset=paging.offset)
+    return paging.page(rows, lambda row: QueueItem(
+        id=row.id, post_id=row.post_id, topic_id=row.topic_id, topic_title=row.topic_title,
+        post_url=f"/t/{row.topic_id}/{row.post_number}", author=row.author_username,
+        flagger=row.flagger_username, reason=row.reason, note=row.note, created_at=row.created_at,
+    ))
 
 
 @api_router.post("/mod/flags/{flag_id}")

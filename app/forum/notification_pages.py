@@ -15,6 +15,7 @@ from app.db import SessionDep
 from app.errors import ValidationFailed
 from app.forum import moderation, notifications
 from app.i18n import N_
+from app.openapi import PagingDep
 from app.web import flash, get_now, redirect, render, templates, viewer_of
 
 router = APIRouter()
@@ -163,12 +164,14 @@ class NotificationRead(BaseModel):
 
 
 class NotificationList(BaseModel):
-    """A page of notifications."""
+    """A page of notifications, newest first; `total` and `unread` count all of them."""
 
     items: list[NotificationRead]
     total: int
     unread: int
-    page: int
+    limit: int
+    offset: int
+    next_offset: int | None
 
 
 class MarkRead(BaseModel):
@@ -178,9 +181,10 @@ class MarkRead(BaseModel):
 
 
 @api_router.get("/notifications", response_model=NotificationList)
-def api_notifications(viewer: MemberDep, db: SessionDep, page: int = 1) -> NotificationList:
+def api_notifications(viewer: MemberDep, db: SessionDep, paging: PagingDep) -> NotificationList:
     """The member's notifications, newest first."""
-    rows, total = notifications.list_notifications(db, viewer, page)
+    rows, total = notifications.list_notifications(db, viewer, offset=paging.offset, limit=paging.limit)
+    following = paging.offset + paging.limit
     return NotificationList(
         items=[
             NotificationRead(
@@ -191,7 +195,9 @@ def api_notifications(viewer: MemberDep, db: SessionDep, page: int = 1) -> Notif
         ],
         total=total,
         unread=notifications.unread_count(db, viewer),
-        page=max(1, page),
+        limit=paging.limit,
+        offset=paging.offset,
+        next_offset=following if following < total else None,
     )
 
 

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.openapi import Page
+
 
 class CategoryRead(BaseModel):
     """A category the caller may see."""
@@ -36,14 +38,6 @@ class TopicSummaryRead(BaseModel):
     tags: list[str]
     unread: int | None
     url: str
-
-
-class TopicList(BaseModel):
-    """A page of topics."""
-
-    items: list[TopicSummaryRead]
-    page: int
-    has_next: bool
 
 
 class PostRead(BaseModel):
@@ -78,9 +72,7 @@ class TopicRead(BaseModel):
     tags: list[str]
     reply_count: int
     accepted_post_id: int | None
-    page: int
-    total_pages: int
-    posts: list[PostRead]
+    posts: Page[PostRead]
 
 
 class TopicCreate(BaseModel):

@@ -13,6 +13,7 @@ from app.ideas.schemas import (
     AreaRead, AreaRef, BudgetRead, ErrorRead, IdeaCreate, IdeaDetailRead, IdeaList, IdeaRead, MergeRequest, StatusChange,
     StatusEntryRead, VoteRead,
 )
+from app.openapi import Page, PagingDep
 from app.web import get_now, viewer_of
 
 router = APIRouter(prefix="/api/v1/ideas", tags=["ideas"])
@@ -53,25 +54,25 @@ def _detail(request: Request, db, idea_id: int) -> IdeaDetailRead:
 
 @router.get("", response_model=IdeaList, responses=ERRORS)
 def list_ideas(
-    request: Request, db: SessionDep, sort: str = "top", status: str | None = None, area: str | None = None, page: int = 1,
+    request: Request, db: SessionDep, paging: PagingDep, sort: str = "top", status: str | None = None, area: str | None = None,
 ) -> IdeaList:
     """Ideas the caller may see: sort=top|new|trending, optional status and area slug filters."""
     viewer = viewer_of(request)
     settings = request.app.state.settings
     items, has_next = queries.list_ideas(
         db, viewer, now=get_now(request), sort=sort, status=status, area_slug=area,
-        trending_days=settings.idea_trending_days, page=page,
+        trending_days=settings.idea_trending_days, per_page=paging.limit, offset=paging.offset,
     )
     return IdeaList(
-        items=[idea_read(card) for card in items], page=max(1, page), has_next=has_next,
+        **paging.page(items + ([None] if has_next else []), idea_read),
         budget=_budget(queries.budget_of(db, settings, viewer)),
     )
 
 
-@router.get("/areas", response_model=list[AreaRead], responses=ERRORS)
-def list_areas(request: Request, db: SessionDep) -> list[AreaRead]:
+@router.get("/areas", response_model=Page[AreaRead], responses=ERRORS)
+def list_areas(request: Request, db: SessionDep, paging: PagingDep):
     """Idea areas the caller may see."""
-    return [AreaRead(**vars(area)) for area in queries.visible_areas(db, viewer_of(request))]
+    return paging.slice(list(queries.visible_areas(db, viewer_of(request))), lambda area: AreaRead(**vars(area)))
 
 
 @router.post("", response_model=IdeaDetailRead, status_code=201, responses=ERRORS)

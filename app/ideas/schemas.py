@@ -104,8 +104,9 @@ class IdeaList(BaseModel):
     """A page of ideas, and the viewer's budget when logged in."""
 
     items: list[IdeaRead]
-    page: int
-    has_next: bool
+    limit: int
+    offset: int
+    next_offset: int | None
     budget: BudgetRead | None
 
 

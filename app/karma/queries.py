@@ -131,9 +131,13 @@ def karma_of(session: Session, user_ids) -> dict[int, int]:
     return dict(session.execute(select(User.id, User.karma).where(User.id.in_(ids))).all())
 
 
-def history(session: Session, viewer: Viewer, user_id: int, page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> History:
+def history(
+    session: Session, viewer: Viewer, user_id: int, page: int = 1, per_page: int = HISTORY_PAGE_SIZE,
+    *, offset: int | None = None,
+) -> History:
     """A member's ledger rows, newest first; posts in categories the viewer may not see stay unnamed."""
     page = max(1, page)
+    start = (page - 1) * per_page if offset is None else offset
     original = aliased(KarmaEntry)
     rows = session.execute(
         select(
@@ -159,7 +163,7 @@ def history(session: Session, viewer: Viewer, user_id: int, page: int = 1, per_p
         .outerjoin(Topic, Topic.id == Post.topic_id)
         .where(KarmaEntry.user_id == user_id)
         .order_by(KarmaEntry.created_at.desc(), KarmaEntry.id.desc())
-        .offset((page - 1) * per_page)
+        .offset(start)
         .limit(per_page + 1)
     ).all()
     visible = visible_category_ids(session, viewer)
