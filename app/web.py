@@ -238,7 +238,6 @@ async def security_headers(request: Request, call_next):
 
 def apply_security_headers(request: Request, response: Response) -> Response:
     """Set the security headers on one response (also used for 500s, which skip middleware)."""
-    path = request.url.path
     csp = CONTENT_SECURITY_POLICY
     response.headers.setdefault("Content-Security-Policy", csp)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

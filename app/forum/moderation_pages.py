@@ -17,7 +17,7 @@ from app.forum.models import Post, Topic
 from app.forum.permissions import can_moderate
 from app.forum.queries import visible_category_ids
 from app.i18n import N_
-from app.openapi import Page, PagingDep
+from app.openapi import IdPath, Page, PagingDep
 from app.web import Viewer, flash, get_now, redirect, render
 
 router = APIRouter()
@@ -223,7 +223,7 @@ class HideRequest(BaseModel):
 
 
 @api_router.post("/posts/{post_id}/flags", response_model=FlagRead, status_code=201)
-def api_flag(request: Request, post_id: int, body: FlagCreate, viewer: MemberDep, db: SessionDep) -> FlagRead:
+def api_flag(request: Request, post_id: IdPath, body: FlagCreate, viewer: MemberDep, db: SessionDep) -> FlagRead:
     """Flag a post for moderators."""
     flag = moderation_flags.flag_post(db, viewer, post_id, body.reason, body.note, get_now(request))
     return FlagRead(
@@ -245,7 +245,7 @@ def api_queue(viewer: MemberDep, db: SessionDep, paging: PagingDep):
 
 
 @api_router.post("/mod/flags/{flag_id}")
-def api_decide(request: Request, flag_id: int, body: FlagDecision, viewer: MemberDep, db: SessionDep) -> dict:
+def api_decide(request: Request, flag_id: IdPath, body: FlagDecision, viewer: MemberDep, db: SessionDep) -> dict:
     """Agree (hide the post) or disagree (keep it)."""
     _require_moderator(viewer)
     resolved = moderation_flags.resolve_flag(db, viewer, flag_id, body.decision == "agree", get_now(request))
@@ -253,7 +253,7 @@ def api_decide(request: Request, flag_id: int, body: FlagDecision, viewer: Membe
 
 
 @api_router.post("/mod/posts/{post_id}/hide")
-def api_hide(request: Request, post_id: int, body: HideRequest, viewer: MemberDep, db: SessionDep) -> dict:
+def api_hide(request: Request, post_id: IdPath, body: HideRequest, viewer: MemberDep, db: SessionDep) -> dict:
     """Hide a post."""
     _require_moderator(viewer)
     post = moderation.hide_post(db, viewer, post_id, body.reason, get_now(request))
@@ -261,7 +261,7 @@ def api_hide(request: Request, post_id: int, body: HideRequest, viewer: MemberDe
 
 
 @api_router.post("/mod/posts/{post_id}/restore")
-def api_restore(request: Request, post_id: int, viewer: MemberDep, db: SessionDep) -> dict:
+def api_restore(request: Request, post_id: IdPath, viewer: MemberDep, db: SessionDep) -> dict:
     """Restore a hidden post."""
     _require_moderator(viewer)
     post = moderation.restore_post(db, viewer, post_id, get_now(request))

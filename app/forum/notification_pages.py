@@ -8,14 +8,14 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from jinja2 import pass_context
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.accounts.auth import MemberDep
 from app.db import SessionDep
 from app.errors import ValidationFailed
 from app.forum import moderation, notifications
 from app.i18n import N_
-from app.openapi import PagingDep
+from app.openapi import Id, PagingDep
 from app.web import flash, get_now, redirect, render, templates, viewer_of
 
 router = APIRouter()
@@ -177,7 +177,7 @@ class NotificationList(BaseModel):
 class MarkRead(BaseModel):
     """Which notifications to mark read; none given means all."""
 
-    ids: list[int] | None = None
+    ids: list[Id] | None = Field(None, max_length=1000)
 
 
 @api_router.get("/notifications", response_model=NotificationList)

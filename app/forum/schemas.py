@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.openapi import Page
+from app.openapi import Id, Page
 
 
 class CategoryRead(BaseModel):
@@ -78,7 +78,7 @@ class TopicRead(BaseModel):
 class TopicCreate(BaseModel):
     """A new question or discussion."""
 
-    category_id: int
+    category_id: Id
     title: str = Field(max_length=300)
     body: str = Field(max_length=60_000)
     kind: str = "question"
@@ -89,7 +89,7 @@ class ReplyCreate(BaseModel):
     """A reply to a topic."""
 
     body: str = Field(max_length=60_000)
-    reply_to_post_id: int | None = None
+    reply_to_post_id: Id | None = None
 
 
 class PostEdit(BaseModel):
@@ -103,7 +103,7 @@ class PostEdit(BaseModel):
 class AcceptAnswer(BaseModel):
     """The reply to mark as the accepted answer."""
 
-    post_id: int
+    post_id: Id
 
 
 class RevisionRead(BaseModel):

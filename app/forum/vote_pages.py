@@ -15,6 +15,7 @@ from app.db import SessionDep
 from app.errors import Conflict, ValidationFailed
 from app.forum import votes
 from app.i18n import N_
+from app.openapi import IdPath
 from app.web import get_now, redirect
 
 router = APIRouter()
@@ -96,7 +97,7 @@ class VoteRead(BaseModel):
 
 
 @api_router.post("/posts/{post_id}/vote", response_model=VoteRead)
-def vote_api(request: Request, post_id: int, body: VoteWrite, viewer: MemberDep, db: SessionDep) -> VoteRead:
+def vote_api(request: Request, post_id: IdPath, body: VoteWrite, viewer: MemberDep, db: SessionDep) -> VoteRead:
     """Cast, change (value +1/-1) or withdraw (value 0) the caller's vote on a post."""
     result = vote_with_retry(
         db,

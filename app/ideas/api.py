@@ -10,14 +10,13 @@ from app.errors import NotFound
 from app.i18n import N_
 from app.ideas import queries, service
 from app.ideas.schemas import (
-    AreaRead, AreaRef, BudgetRead, ErrorRead, IdeaCreate, IdeaDetailRead, IdeaList, IdeaRead, MergeRequest, StatusChange,
+    AreaRead, AreaRef, BudgetRead, IdeaCreate, IdeaDetailRead, IdeaList, IdeaRead, MergeRequest, StatusChange,
     StatusEntryRead, VoteRead,
 )
-from app.openapi import Page, PagingDep
+from app.openapi import IdPath, Page, PagingDep
 from app.web import get_now, viewer_of
 
 router = APIRouter(prefix="/api/v1/ideas", tags=["ideas"])
-ERRORS = {code: {"model": ErrorRead} for code in (401, 403, 404, 409, 422, 429)}
 
 
 def _budget(budget: queries.Budget | None) -> BudgetRead | None:
@@ -52,7 +51,7 @@ def _detail(request: Request, db, idea_id: int) -> IdeaDetailRead:
     )
 
 
-@router.get("", response_model=IdeaList, responses=ERRORS)
+@router.get("", response_model=IdeaList)
 def list_ideas(
     request: Request, db: SessionDep, paging: PagingDep, sort: str = "top", status: str | None = None, area: str | None = None,
 ) -> IdeaList:
@@ -69,13 +68,13 @@ def list_ideas(
     )
 
 
-@router.get("/areas", response_model=Page[AreaRead], responses=ERRORS)
+@router.get("/areas", response_model=Page[AreaRead])
 def list_areas(request: Request, db: SessionDep, paging: PagingDep):
     """Idea areas the caller may see."""
     return paging.slice(list(queries.visible_areas(db, viewer_of(request))), lambda area: AreaRead(**vars(area)))
 
 
-@router.post("", response_model=IdeaDetailRead, status_code=201, responses=ERRORS)
+@router.post("", response_model=IdeaDetailRead, status_code=201)
 def create_idea(request: Request, body: IdeaCreate, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Propose an idea; its description opens the idea's forum thread."""
     idea = service.propose(
@@ -85,8 +84,8 @@ def create_idea(request: Request, body: IdeaCreate, viewer: MemberDep, db: Sessi
     return _detail(request, db, idea.id)
 
 
-@router.get("/{idea_id}", response_model=IdeaDetailRead, responses=ERRORS)
-def read_idea(request: Request, idea_id: int, db: SessionDep) -> IdeaDetailRead:
+@router.get("/{idea_id}", response_model=IdeaDetailRead)
+def read_idea(request: Request, idea_id: IdPath, db: SessionDep) -> IdeaDetailRead:
     """One idea with its description, status history and merges."""
     return _detail(request, db, idea_id)
 
@@ -100,29 +99,29 @@ def _vote_read(request: Request, db, viewer, idea_id: int, changed: bool) -> Vot
     )
 
 
-@router.post("/{idea_id}/vote", response_model=VoteRead, responses=ERRORS)
-def vote(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep) -> VoteRead:
+@router.post("/{idea_id}/vote", response_model=VoteRead)
+def vote(request: Request, idea_id: IdPath, viewer: MemberDep, db: SessionDep) -> VoteRead:
     """Vote for an idea (idempotent); 409 when the budget is used up or voting has closed."""
     changed = service.vote(db, request.app.state.settings, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)
 
 
-@router.delete("/{idea_id}/vote", response_model=VoteRead, responses=ERRORS)
-def unvote(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep) -> VoteRead:
+@router.delete("/{idea_id}/vote", response_model=VoteRead)
+def unvote(request: Request, idea_id: IdPath, viewer: MemberDep, db: SessionDep) -> VoteRead:
     """Take a vote back (idempotent); its budget returns."""
     changed = service.unvote(db, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)
 
 
-@router.post("/{idea_id}/status", response_model=IdeaDetailRead, responses=ERRORS)
-def change_status(request: Request, idea_id: int, body: StatusChange, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
+@router.post("/{idea_id}/status", response_model=IdeaDetailRead)
+def change_status(request: Request, idea_id: IdPath, body: StatusChange, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Set the status (product team only), with an optional public note."""
     service.change_status(db, viewer, idea_id, status=body.status, note=body.note, now=get_now(request))
     return _detail(request, db, idea_id)
 
 
-@router.post("/{idea_id}/merge", response_model=IdeaDetailRead, responses=ERRORS)
-def merge(request: Request, idea_id: int, body: MergeRequest, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
+@router.post("/{idea_id}/merge", response_model=IdeaDetailRead)
+def merge(request: Request, idea_id: IdPath, body: MergeRequest, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Merge this idea into `into_id` (product team only); answers with the target idea."""
     target = service.merge(db, viewer, idea_id, body.into_id, get_now(request))
     return _detail(request, db, target.id)

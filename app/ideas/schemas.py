@@ -6,18 +6,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.openapi import Id
 
-class ErrorRead(BaseModel):
-    """The shape of every API error."""
 
-    error: str
-    detail: object | None = None
 
 
 class IdeaCreate(BaseModel):
     """A new idea: the area it belongs to, a title and a Markdown description."""
 
-    area_id: int
+    area_id: Id
     title: str = Field(max_length=300)
     description: str = Field(max_length=60_000)
 
@@ -32,7 +29,7 @@ class StatusChange(BaseModel):
 class MergeRequest(BaseModel):
     """Merge the idea in the path into `into_id`."""
 
-    into_id: int
+    into_id: Id
 
 
 class BudgetRead(BaseModel):
