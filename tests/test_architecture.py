@@ -1,6 +1,6 @@
 """The import rule of DESIGN.md §3.1, checked by walking app/ with ast.
 
-core (config db errors web security events mail i18n) <- accounts <- forum <- ideas <- karma
+core (config db errors web security events mail i18n openapi) <- accounts <- forum <- ideas <- karma
 <- ambassadors. A domain may import core, itself, and a LOWER domain's queries, events,
 permissions and models (models only for foreign keys and joins). Never upward. main, cli,
 models and importers/ may import anything, and nothing else may import them. Imports inside
