@@ -222,6 +222,34 @@ class HideRequest(BaseModel):
     reason: str = Field("", max_length=200)
 
 
+class DecisionRead(BaseModel):
+    """The flags a decision resolved and their new status."""
+
+    resolved: list[int]
+    status: str | None
+
+
+class HiddenRead(BaseModel):
+    """Whether a post is hidden now."""
+
+    post_id: int
+    hidden: bool
+
+
+class SuspensionRead(BaseModel):
+    """A suspension that took effect."""
+
+    user_id: int
+    until: datetime
+    reason: str
+
+
+class LiftRead(BaseModel):
+    """Whether a suspension was lifted."""
+
+    lifted: bool
+
+
 @api_router.post("/posts/{post_id}/flags", response_model=FlagRead, status_code=201)
 def api_flag(request: Request, post_id: IdPath, body: FlagCreate, viewer: MemberDep, db: SessionDep) -> FlagRead:
     """Flag a post for moderators."""
@@ -244,7 +272,7 @@ def api_queue(viewer: MemberDep, db: SessionDep, paging: PagingDep):
     ))
 
 
-@api_router.post("/mod/flags/{flag_id}")
+@api_router.post("/mod/flags/{flag_id}", response_model=DecisionRead)
 def api_decide(request: Request, flag_id: IdPath, body: FlagDecision, viewer: MemberDep, db: SessionDep) -> dict:
     """Agree (hide the post) or disagree (keep it)."""
     _require_moderator(viewer)
@@ -252,7 +280,7 @@ def api_decide(request: Request, flag_id: IdPath, body: FlagDecision, viewer: Me
     return {"resolved": [flag.id for flag in resolved], "status": resolved[0].status if resolved else None}
 
 
-@api_router.post("/mod/posts/{post_id}/hide")
+@api_router.post("/mod/posts/{post_id}/hide", response_model=HiddenRead)
 def api_hide(request: Request, post_id: IdPath, body: HideRequest, viewer: MemberDep, db: SessionDep) -> dict:
     """Hide a post."""
     _require_moderator(viewer)
@@ -260,7 +288,7 @@ def api_hide(request: Request, post_id: IdPath, body: HideRequest, viewer: Membe
     return {"post_id": post.id, "hidden": True}
 
 
-@api_router.post("/mod/posts/{post_id}/restore")
+@api_router.post("/mod/posts/{post_id}/restore", response_model=HiddenRead)
 def api_restore(request: Request, post_id: IdPath, viewer: MemberDep, db: SessionDep) -> dict:
     """Restore a hidden post."""
     _require_moderator(viewer)
@@ -268,15 +296,15 @@ def api_restore(request: Request, post_id: IdPath, viewer: MemberDep, db: Sessio
     return {"post_id": post.id, "hidden": False}
 
 
-@api_router.post("/mod/users/{username}/suspend", status_code=201)
+@api_router.post("/mod/users/{username}/suspend", status_code=201, response_model=SuspensionRead)
 def api_suspend(request: Request, username: str, body: SuspendRequest, viewer: MemberDep, db: SessionDep) -> dict:
     """Suspend a member."""
     _require_moderator(viewer)
     suspension = moderation.suspend_member(db, viewer, username, body.days, body.reason, get_now(request))
-    return {"user_id": suspension.user_id, "until": suspension.ends_at.isoformat(), "reason": suspension.reason}
+    return {"user_id": suspension.user_id, "until": suspension.ends_at, "reason": suspension.reason}
 
 
-@api_router.post("/mod/users/{username}/lift")
+@api_router.post("/mod/users/{username}/lift", response_model=LiftRead)
 def api_lift(request: Request, username: str, viewer: MemberDep, db: SessionDep) -> dict:
     """Lift a member's suspension."""
     _require_moderator(viewer)

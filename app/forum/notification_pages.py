@@ -201,7 +201,14 @@ def api_notifications(viewer: MemberDep, db: SessionDep, paging: PagingDep) -> N
     )
 
 
-@api_router.post("/notifications/read")
+class MarkedRead(BaseModel):
+    """How many notifications were marked read and how many unread remain."""
+
+    marked: int
+    unread: int
+
+
+@api_router.post("/notifications/read", response_model=MarkedRead)
 def api_mark_read(request: Request, viewer: MemberDep, db: SessionDep, body: MarkRead | None = None) -> dict:
     """Mark the given notifications (or all) read."""
     now = get_now(request)

@@ -11,7 +11,7 @@ from app.i18n import N_
 from app.ideas import queries, service
 from app.ideas.schemas import (
     AreaRead, AreaRef, BudgetRead, IdeaCreate, IdeaDetailRead, IdeaList, IdeaRead, MergeRequest, StatusChange,
-    StatusEntryRead, VoteRead,
+    StatusEntryRead, IdeaVoteRead,
 )
 from app.openapi import IdPath, Page, PagingDep
 from app.web import get_now, viewer_of
@@ -90,24 +90,24 @@ def read_idea(request: Request, idea_id: IdPath, db: SessionDep) -> IdeaDetailRe
     return _detail(request, db, idea_id)
 
 
-def _vote_read(request: Request, db, viewer, idea_id: int, changed: bool) -> VoteRead:
+def _vote_read(request: Request, db, viewer, idea_id: int, changed: bool) -> IdeaVoteRead:
     settings = request.app.state.settings
     card = queries.idea_card(db, viewer, idea_id, now=get_now(request))
-    return VoteRead(
+    return IdeaVoteRead(
         idea_id=idea_id, voted=card.voted, changed=changed, vote_count=card.vote_count,
         budget=_budget(queries.budget_of(db, settings, viewer)),
     )
 
 
-@router.post("/{idea_id}/vote", response_model=VoteRead)
-def vote(request: Request, idea_id: IdPath, viewer: MemberDep, db: SessionDep) -> VoteRead:
+@router.post("/{idea_id}/vote", response_model=IdeaVoteRead)
+def vote(request: Request, idea_id: IdPath, viewer: MemberDep, db: SessionDep) -> IdeaVoteRead:
     """Vote for an idea (idempotent); 409 when the budget is used up or voting has closed."""
     changed = service.vote(db, request.app.state.settings, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)
 
 
-@router.delete("/{idea_id}/vote", response_model=VoteRead)
-def unvote(request: Request, idea_id: IdPath, viewer: MemberDep, db: SessionDep) -> VoteRead:
+@router.delete("/{idea_id}/vote", response_model=IdeaVoteRead)
+def unvote(request: Request, idea_id: IdPath, viewer: MemberDep, db: SessionDep) -> IdeaVoteRead:
     """Take a vote back (idempotent); its budget returns."""
     changed = service.unvote(db, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)

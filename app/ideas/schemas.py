@@ -107,7 +107,7 @@ class IdeaList(BaseModel):
     budget: BudgetRead | None
 
 
-class VoteRead(BaseModel):
+class IdeaVoteRead(BaseModel):
     """The idea's count and the member's budget after a vote or unvote."""
 
     idea_id: int
