@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import getpass
+import json
+import sys
 from pathlib import Path
 
 import typer
@@ -47,14 +49,22 @@ def serve(
     demo: bool = typer.Option(False, "--demo", help="Load the demo community first if the database is empty."),
 ) -> None:
     """Serve Hearth over HTTP."""
-    import uvicorn
+    import os
+    import sys
 
     if migrate_first:
         migrate_database()
     if demo:
         _build_demo(only_if_empty=True)
     console.print(f"Hearth {__version__} on [bold]http://{host}:{port}[/bold]")
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers, proxy_headers=False)
+    # Replace this process with uvicorn itself: its workers then start from uvicorn's small main module
+    # instead of re-importing this CLI (Typer, Rich, Alembic: ~20 MiB per worker). Two malloc arenas
+    # keep the thread pool from holding freed memory in one arena per thread (bench/serve_bench.py).
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    os.execv(sys.executable, [
+        sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", host, "--port", str(port),
+        "--workers", str(workers), "--no-proxy-headers",
+    ])
 
 
 @cli.command("create-admin")
@@ -100,6 +110,8 @@ def _build_demo(*, only_if_empty: bool, seed: int = 7) -> None:
 
     ctx = demo.build_into(get_settings(), seed=seed, only_if_empty=only_if_empty)
     if ctx is None:
+        console.print("The database already has members, so the demo was not loaded. "
+                      "Run `hearth demo --force` to add it anyway.")
         return
     table = Table(title="Demo community")
     table.add_column("what")
@@ -184,11 +196,19 @@ def score(
 
 @cli.command()
 def backtest(
-    cutoff: str = typer.Option(..., "--cutoff", help="Score as of this date (YYYY-MM-DD)."),
-    horizon: int = typer.Option(..., "--horizon", min=1, help="Days after the cutoff that decide who really helped."),
+    cutoff: str = typer.Option(None, "--cutoff", help="Score as of this date (YYYY-MM-DD), on the configured database."),
+    horizon: int = typer.Option(None, "--horizon", min=1, help="Days after the cutoff that decide who really helped."),
+    splits: Path = typer.Option(None, "--splits", exists=True, dir_okay=False, help="splits.json: {site: [[cutoff, horizon], ...]}; each site is imported into its own database."),
+    data: Path = typer.Option(None, "--data", file_okay=False, help="Folder holding one Stack Exchange dump folder per site (default: the splits file's folder)."),
+    cache: Path = typer.Option(Path("var/backtest-cache"), "--cache", file_okay=False, help="Where the imported site databases are kept and reused."),
     output: str = typer.Option("table", "--format", help="table or csv."),
 ) -> None:
-    """Backtest the scoring against baselines: precision@k and NDCG@k for k = 10, 25, 50."""
+    """Backtest the scoring against baselines: one cutoff on this database, or every split of a splits file."""
+    if splits is not None:
+        _backtest_splits(splits, data or splits.parent, cache, output)
+        return
+    if cutoff is None or horizon is None:
+        raise typer.BadParameter("give --splits FILE, or both --cutoff and --horizon")
     from rich.progress import Progress
     from rich.table import Table
 
@@ -214,9 +234,39 @@ def backtest(
     console.print(table)
 
 
+def _backtest_splits(splits: Path, data: Path, cache: Path, output: str) -> None:
+    import csv
+    import sys
+
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from app.importers import stackexchange_backtest as runner
+
+    chosen = runner.read_splits(splits)
+    steps = sum(len(items) + 1 for items in chosen.values())
+    with Progress(console=Console(stderr=True), transient=True, disable=output == "csv") as bar:
+        task = bar.add_task("Backtest", total=steps)
+        outcomes = runner.run_splits(chosen, data, cache, get_settings(),
+                                     advance=lambda label: bar.update(task, advance=1, description=f"Backtest: {label}"))
+    header, rows = runner.table(outcomes)
+    if output == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return
+    table = Table(title=f"Backtest NDCG@{runner.K} over {len(outcomes)} splits (ties ordered at random, exact expectation)")
+    for name in header:
+        table.add_column(name, justify="left" if name in ("split", "best baseline") else "right")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
 @cli.command("karma-job")
 def karma_job(
     as_of: str = typer.Option(None, "--as-of", help="Run as of this UTC date or time (default: now)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON (for scripts)."),
 ) -> None:
     """Run the daily karma job: reverse serial voting and voting rings, flag them, award badges."""
     from app.db import make_engine, make_session_factory
@@ -229,11 +279,51 @@ def karma_job(
             summary = jobs.job(session, _as_of(as_of), settings)
     finally:
         engine.dispose()
-    console.print(
-        f"[green]Karma job run {summary['job_run_id']}[/green]: {summary['votes_examined']:,} votes examined, "
-        f"{summary['serial_pairs']} serial pairs, {len(summary['rings'])} rings {summary['rings']}, "
-        f"{summary['flags']} new flags, {summary['karma_reversed']} karma reversed "
-        f"({summary['entries_reversed']} rows), {summary['badges_awarded']} badges awarded."
+    if as_json:
+        print(json.dumps(summary, default=str))
+        return
+    console.print(karma_sentence(summary))
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def karma_sentence(summary: dict) -> str:
+    """What a karma job run did, in words a community manager reads."""
+    rings = summary["rings"]
+    ring_part = _count(len(rings), "voting ring", "voting rings")
+    if rings:
+        ring_part += " (" + ", ".join(_count(len(ring), "account", "accounts") for ring in rings) + ")"
+    return (
+        f"Karma job run {summary['job_run_id']} examined {_count(summary['votes_examined'], 'vote', 'votes')} "
+        f"and found {_count(summary['serial_pairs'], 'serial-voting pair', 'serial-voting pairs')} and {ring_part}. "
+        f"It raised {_count(summary['flags'], 'flag', 'flags')} for moderators, reversed "
+        f"{summary['karma_reversed']:,} karma ({_count(summary['entries_reversed'], 'ledger entry', 'ledger entries')}) "
+        f"and awarded {_count(summary['badges_awarded'], 'badge', 'badges')}."
+    )
+
+
+def _figures(summary) -> str:
+    if not isinstance(summary, dict) or not summary:
+        return "nothing to do"
+    parts = []
+    for key, value in summary.items():
+        if isinstance(value, (list, dict)):
+            value = len(value)
+        parts.append(f"{key.replace('_', ' ')} {value:,}" if isinstance(value, int) else f"{key.replace('_', ' ')} {value}")
+    return ", ".join(parts)
+
+
+def worker_sentence(summary: dict) -> str:
+    """What one worker pass did, in words."""
+    jobs = summary.get("jobs", {})
+    mail = summary.get("mail", {})
+    job_part = ("Ran " + "; ".join(f"{name} ({_figures(result)})" for name, result in jobs.items()) + "."
+                if jobs else "No job was due.")
+    return (
+        f"{job_part} E-mail: {mail.get('sent', 0):,} sent, {mail.get('retrying', 0):,} waiting to retry, "
+        f"{mail.get('failed', 0):,} failed, {mail.get('skipped', 0):,} skipped."
     )
 
 
@@ -259,13 +349,16 @@ def recompute_karma() -> None:
 def worker(
     once: bool = typer.Option(False, "--once", help="Run one pass (due jobs, then the outbox) and stop."),
     interval: int = typer.Option(60, min=1, help="Seconds between passes."),
+    as_json: bool = typer.Option(False, "--json", help="Print each pass's summary as JSON (for scripts)."),
 ) -> None:
     """Send queued e-mail over SMTP and run the periodic jobs (karma, scoring, digest, re-engagement)."""
     from app.main import register_event_handlers
     from app.worker import run_forever
 
     register_event_handlers()  # jobs publish events that other domains handle
-    run_forever(get_settings(), interval_seconds=interval, once=once, report=console.print)
+    run_forever(get_settings(), interval_seconds=interval, once=once, report=print if as_json else console.print,
+                describe=(lambda summary: json.dumps(summary, default=str)) if as_json else worker_sentence,
+                notice=(lambda line: print(line, file=sys.stderr)) if as_json else None)
 
 
 @cli.command()

@@ -60,10 +60,24 @@ class Settings(BaseSettings):
     login_ip_per_minute: int = Field(6, description="Failed logins allowed per IP per minute.")
     login_ip_per_hour: int = Field(30, description="Failed logins allowed per IP per hour.")
     login_account_failures: int = Field(
-        10, description="Failed logins for one account before a back-off starts."
+        10, description="Failed logins for one account from one network (IPv4 /24, IPv6 /64) before a back-off starts there."
     )
     login_account_window_minutes: int = Field(
         15, description="Window (minutes) for the per-account login back-off."
+    )
+    login_account_all_networks_failures: int = Field(
+        100,
+        description="Failed logins for one account from all networks within the window after which only networks it logged in from before may try.",
+    )
+    login_known_network_days: int = Field(
+        90, description="Days a network where an account logged in counts as the owner's own."
+    )
+    login_link_minutes: int = Field(15, description="Minutes a one-time login link sent by e-mail stays valid.")
+    reset_per_address_per_hour: int = Field(
+        3, description="Password-reset and login-link e-mails one address may be sent per hour."
+    )
+    reset_per_ip_per_hour: int = Field(
+        10, description="Password-reset and login-link e-mails one IP may ask for per hour."
     )
     reset_token_hours: int = Field(2, description="Hours a password-reset link stays valid.")
     verify_token_days: int = Field(7, description="Days an e-mail verification link stays valid.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from rich.progress import Progress
 from sqlalchemy import delete, func, select
@@ -48,9 +48,15 @@ def database_is_empty(session: Session) -> bool:
     return not session.scalar(select(func.count()).select_from(User))
 
 
+def demo_anchor(real_now: datetime) -> datetime:
+    """The demo's `now`: one hour before the last full hour, so the scoring run an hour after it
+    is never later than the real clock (a future run would hide every newer one)."""
+    return real_now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=1)
+
+
 def build(session: Session, settings: Settings, *, seed: int = 7, now: datetime | None = None, progress: bool = False) -> DemoContext:
     """Run every step in the caller's transaction; the same seed and `now` give the same community."""
-    anchor = now or utcnow().replace(hour=12, minute=0, second=0, microsecond=0)
+    anchor = now or demo_anchor(utcnow())
     ctx = DemoContext(seed=seed, now=anchor.astimezone(timezone.utc))
     started = time.perf_counter()
     with Progress(disable=not progress, transient=True) as bar:

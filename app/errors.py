@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import N_
@@ -74,6 +75,22 @@ class RateLimited(AppError):
         self.retry_after = max(1, int(retry_after))
 
 
+BUSY_MESSAGE = N_(
+    "The forum is very busy right now and this was not saved yet. Please send it again in a moment."
+)
+
+
+class ServiceBusy(AppError):
+    """The database stayed busy longer than a request may wait; nothing was saved."""
+
+    status_code = 503
+    code = "busy"
+
+    def __init__(self, message: str = BUSY_MESSAGE, *, retry_after: int = 5, detail=None):
+        super().__init__(message, detail=detail)
+        self.retry_after = retry_after
+
+
 def wants_json(request: Request) -> bool:
     """API paths answer in JSON; everything else gets an HTML page."""
     return request.url.path.startswith("/api/")
@@ -102,6 +119,15 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(AppError)
     def _app_error(request: Request, exc: AppError):
+        bad_token = isinstance(exc, Unauthorized) and request.headers.get("authorization", "").lower().startswith("bearer ")
+        if bad_token and not wants_json(request):
+            # Redirecting to /login would meet the same header again: answer with the login page itself.
+            from app.web import render
+
+            return render(
+                request, "accounts/login.html", {"next": request.url.path, "values": {}, "message": exc.message},
+                status_code=401, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
+            )
         if isinstance(exc, Unauthorized) and not wants_json(request):
             from urllib.parse import quote
 
@@ -109,8 +135,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
             target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
             return RedirectResponse(f"/login?next={target}", status_code=303)
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after else None
+        if bad_token:
+            headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         return error_response(request, exc.status_code, exc.message, exc.detail, headers)
+
+    @app.exception_handler(DBAPIError)
+    def _database_error(request: Request, exc: DBAPIError):
+        from app.db import is_transient
+
+        if not is_transient(exc):
+            return _crash(request, exc)
+        log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+        busy = ServiceBusy()
+        return error_response(request, busy.status_code, busy.message, None, {"Retry-After": str(busy.retry_after)})
 
     @app.exception_handler(StarletteHTTPException)
     def _http_error(request: Request, exc: StarletteHTTPException):

@@ -50,6 +50,11 @@ def nMsg(singular: str, plural: str, num: int, **params) -> PluralMsg:
     return PluralMsg(singular, plural, num, **params)
 
 
+def _inner(translator, params: dict) -> dict:
+    """Parameters that are messages themselves are translated too ("finds 7 of %(who)s")."""
+    return {name: translate(translator, v) if isinstance(v, Msg) else v for name, v in params.items()}
+
+
 def translate(translator, value) -> str:
     """Translate a message (plain, Msg or PluralMsg).
 
@@ -60,11 +65,11 @@ def translate(translator, value) -> str:
         ngettext = getattr(translator, "ngettext", None)
         if ngettext is None:
             return str(value)
-        return ngettext(value.msgid, value.msgid_plural, value.num) % value.params
+        return ngettext(value.msgid, value.msgid_plural, value.num) % _inner(translator, value.params)
     gettext = getattr(translator, "gettext", translator)
     if isinstance(value, Msg):
         translated = gettext(value.msgid)
-        return translated % value.params if value.params else translated
+        return translated % _inner(translator, value.params) if value.params else translated
     if isinstance(value, str):
         return gettext(value)
     return value

@@ -262,41 +262,67 @@ def send_pending(
     connection = (connection_factory or SmtpConnection)(settings)
     try:
         for email_id in ids:
-            with session_factory() as session, session.begin():
-                won = claim(session, email_id, now)
-            if not won:
-                summary.skipped += 1
-                continue
-            with session_factory() as session:
-                row = session.get(OutboxEmail, email_id)
-                message = build_message(row, mail_from=settings.mail_from, base_url=settings.base_url, now=now)
-                attempts = row.attempts
-            outcome: dict = {}
             try:
-                connection.send(message)
-                outcome = {"status": "sent", "sent_at": now, "last_error": None, "next_attempt_at": None}
-                summary.sent += 1
-            except PermanentFailure as error:
-                outcome = {"status": "failed", "last_error": str(error), "next_attempt_at": None}
+                _deliver(session_factory, settings, connection, email_id, now, summary)
+            except Exception as error:  # one message's data must never stop the others or the worker
+                log.exception("outbox %s could not be sent", email_id)
+                connection.close()  # the session may be in any state after an unexpected error
+                _mark(session_factory, email_id, {
+                    "status": "failed", "next_attempt_at": None,
+                    "last_error": f"Could not send: {type(error).__name__}: {error}"[:1000],
+                })
                 summary.failed += 1
-                log.warning("outbox %s failed permanently: %s", email_id, error)
-            except TemporaryFailure as error:
-                delay = retry_delay(settings, attempts)
-                if delay is None:
-                    outcome = {"status": "failed", "last_error": str(error), "next_attempt_at": None}
-                    summary.failed += 1
-                else:
-                    outcome = {"status": "queued", "last_error": str(error), "next_attempt_at": now + delay}
-                    summary.retrying += 1
-                log.info("outbox %s temporary failure (attempt %s): %s", email_id, attempts, error)
-            with session_factory() as session, session.begin():
-                session.execute(
-                    update(OutboxEmail).where(OutboxEmail.id == email_id).values(**outcome)
-                    .execution_options(synchronize_session=False)
-                )
     finally:
         connection.close()
     return summary
+
+
+def _mark(session_factory: sessionmaker[Session], email_id: int, outcome: dict) -> None:
+    with session_factory() as session, session.begin():
+        session.execute(
+            update(OutboxEmail).where(OutboxEmail.id == email_id).values(**outcome)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def _deliver(session_factory, settings, connection, email_id: int, now: datetime, summary: SendSummary) -> None:
+    """Claim, build, send and mark one row; a message that cannot be built fails with the reason."""
+    with session_factory() as session, session.begin():
+        won = claim(session, email_id, now)
+    if not won:
+        summary.skipped += 1
+        return
+    with session_factory() as session:
+        row = session.get(OutboxEmail, email_id)
+        attempts = row.attempts
+        try:
+            message = build_message(row, mail_from=settings.mail_from, base_url=settings.base_url, now=now)
+        except (ValueError, TypeError, LookupError) as error:
+            message, problem = None, f"Could not build the message: {type(error).__name__}: {error}"[:1000]
+    if message is None:
+        # The stored data cannot become a valid message; retrying would fail the same way.
+        _mark(session_factory, email_id, {"status": "failed", "last_error": problem, "next_attempt_at": None})
+        summary.failed += 1
+        log.warning("outbox %s failed: %s", email_id, problem)
+        return
+    try:
+        connection.send(message)
+        outcome = {"status": "sent", "sent_at": now, "last_error": None, "next_attempt_at": None}
+        summary.sent += 1
+    except PermanentFailure as error:
+        outcome = {"status": "failed", "last_error": str(error), "next_attempt_at": None}
+        summary.failed += 1
+        log.warning("outbox %s failed permanently: %s", email_id, error)
+    except TemporaryFailure as error:
+        delay = retry_delay(settings, attempts)
+        if delay is None:
+            outcome = {"status": "failed", "last_error": str(error), "next_attempt_at": None}
+            summary.failed += 1
+        else:
+            outcome = {"status": "queued", "last_error": str(error), "next_attempt_at": now + delay}
+            summary.retrying += 1
+        log.info("outbox %s temporary failure (attempt %s): %s", email_id, attempts, error)
+    _mark(session_factory, email_id, outcome)
 
 
 def requeue(session: Session, email_id: int, now: datetime) -> bool:

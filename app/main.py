@@ -30,6 +30,8 @@ from app.forum import handlers as forum_handlers
 from app.forum import moderation_pages, notification_pages, search_pages
 from app.forum import threads as forum_threads
 from app.forum import vote_pages as forum_vote_pages
+from app.insights import api as insights_api
+from app.insights import pages as insights_pages
 from app.ideas import api as ideas_api
 from app.ideas import handlers as ideas_handlers
 from app.ideas import pages as ideas_pages
@@ -104,6 +106,8 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     for invitation_router in (invitation_api.router, labs.api_router, invitation_pages.router, roles_pages.router, labs.router):
         app.include_router(invitation_router)
     app.include_router(reengagement_pages.router)
+    app.include_router(insights_api.router)
+    app.include_router(insights_pages.router)
     app.include_router(worker_pages.router)
     app.include_router(accounts_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):

@@ -97,6 +97,7 @@ browser's session cookie instead must send the `X-CSRF-Token` header on POST, PA
 
 **Paging.** Every list takes `limit` (1–100, default 20) and `offset` (0–100000) and answers
 `{"items": [...], "limit", "offset", "next_offset"}`; `next_offset` is null on the last page.
+The topic list also answers `after`/`before` cursors for paging by key.
 
 **Errors.** Every 4xx answer is `{"error": "message", "detail": ...}`.
 """

@@ -18,6 +18,8 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from starlette.responses import RedirectResponse, Response
 
 from app.errors import Forbidden
+from app import idempotency
+from app.idempotency import new_key as new_form_key
 from app.i18n import N_, template_callables, translate
 from app.security import constant_time_equals
 
@@ -151,6 +153,8 @@ def _translate_filter(context, value):
 
 
 templates.env.filters["t"] = _translate_filter
+# Each render of a creating form gets a fresh idempotency key (app.idempotency).
+templates.env.globals["new_form_key"] = new_form_key
 
 
 def csrf_token(request: Request) -> str:
@@ -201,6 +205,21 @@ def pop_flashes(request: Request) -> list[tuple[str, str]]:
 def redirect(url: str, status_code: int = 303) -> RedirectResponse:
     """Redirect after a POST (303 so the browser follows with GET)."""
     return RedirectResponse(url, status_code=status_code)
+
+
+def earlier_submission(request: Request, session, user_id: int, form_key: str | None, kind: str) -> RedirectResponse | None:
+    """Claim a creating form's key; a second submission of the same form is sent to the first's result."""
+    url = idempotency.claim(session, user_id, form_key, kind, get_now(request))
+    if url is None:
+        return None
+    flash(request, N_("You sent this form twice; it was saved once. Here it is."), "info")
+    return redirect(url)
+
+
+def submitted(session, user_id: int, form_key: str | None, url: str) -> str:
+    """Remember where a created thing lives for later submissions of its form; returns the URL."""
+    idempotency.finish(session, user_id, form_key, url)
+    return url
 
 
 def render(

@@ -28,6 +28,8 @@ log = logging.getLogger("hearth.worker")
 # Longer than any job takes; a claim older than this belongs to a worker that died.
 LEASE = timedelta(hours=2)
 RETRY_AFTER_ERROR = timedelta(minutes=15)
+# The outbox pass is recorded in job_run under this name (it is never claimed: every worker sends).
+OUTBOX_JOB = "outbox"
 
 
 class JobRun(Base):
@@ -132,23 +134,50 @@ def _finish(session: Session, job: Job, now: datetime, holder: str, ok: bool, su
     )
 
 
+def _error_summary(error: Exception) -> dict:
+    return {"error": f"{type(error).__name__}: {error}"[:500]}
+
+
+def record(session_factory: sessionmaker[Session], name: str, now: datetime, ok: bool, summary: dict) -> None:
+    """Store the outcome of work that is not claimed like a job (the outbox pass), for the admin page."""
+    with session_factory() as session, session.begin():
+        insert_ignore(session, JobRun.__table__, {"name": name, "locked_by": "", "last_summary": "{}", "runs": 0}, ["name"])
+        session.execute(
+            update(JobRun).where(JobRun.name == name)
+            .values(last_started_at=now, last_finished_at=now, last_ok=ok,
+                    last_summary=json.dumps(summary, default=str), runs=JobRun.runs + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def run_job(session_factory: sessionmaker[Session], settings, now: datetime, job: Job, holder: str) -> dict | None:
+    """Claim and run one job in its own transaction and record its outcome; None when not claimed."""
+    with session_factory() as session, session.begin():
+        if not claim_job(session, job.name, now, holder):
+            return None
+    ok, summary = True, {}
+    try:
+        with session_factory() as session, session.begin():
+            summary = job.run(session, now, settings) or {}
+    except Exception as error:  # a failing job must not stop the others or the mail
+        ok, summary = False, _error_summary(error)
+        log.exception("job %s failed", job.name)
+    with session_factory() as session, session.begin():
+        _finish(session, job, now, holder, ok, summary)
+    return summary
+
+
 def run_jobs(session_factory: sessionmaker[Session], settings, now: datetime, jobs: list[Job], holder: str) -> dict:
-    """Run every due job this worker can claim, each in its own transaction; returns summaries by name."""
+    """Run every due job this worker can claim; a job whose claim or record fails is reported, not raised."""
     done = {}
     for job in jobs:
-        with session_factory() as session, session.begin():
-            if not claim_job(session, job.name, now, holder):
-                continue
-        ok, summary = True, {}
         try:
-            with session_factory() as session, session.begin():
-                summary = job.run(session, now, settings) or {}
-        except Exception as error:  # a failing job must not stop the others or the mail
-            ok, summary = False, {"error": type(error).__name__}
-            log.exception("job %s failed", job.name)
-        with session_factory() as session, session.begin():
-            _finish(session, job, now, holder, ok, summary)
-        done[job.name] = summary
+            summary = run_job(session_factory, settings, now, job, holder)
+        except Exception as error:  # e.g. the database was unreachable while claiming
+            log.exception("job %s could not be claimed or recorded", job.name)
+            summary = _error_summary(error)
+        if summary is not None:
+            done[job.name] = summary
     return done
 
 
@@ -156,11 +185,21 @@ def run_pass(
     session_factory: sessionmaker[Session], settings, now: datetime, *, jobs: list[Job] | None = None,
     holder: str | None = None, connection_factory=None,
 ) -> dict:
-    """One worker pass: due jobs first (they may queue mail), then the outbox."""
+    """One worker pass: due jobs first (they may queue mail), then the outbox; neither can stop the other."""
     holder = holder or worker_id()
     ran = run_jobs(session_factory, settings, now, default_jobs() if jobs is None else jobs, holder)
-    sent = mail.send_pending(session_factory, settings, now, connection_factory=connection_factory)
-    return {"jobs": ran, "mail": sent.as_dict()}
+    try:
+        sent = mail.send_pending(session_factory, settings, now, connection_factory=connection_factory).as_dict()
+        ok = True
+    except Exception as error:  # the outbox pass as a whole (reading the queue) failed
+        log.exception("outbox pass failed")
+        sent, ok = _error_summary(error), False
+    if settings.smtp_host:
+        try:
+            record(session_factory, OUTBOX_JOB, now, ok, sent)
+        except Exception:  # the database is gone; the next pass tries again
+            log.exception("could not record the outbox pass")
+    return {"jobs": ran, "mail": sent}
 
 
 def job_status(session: Session) -> list[JobRun]:
@@ -168,7 +207,7 @@ def job_status(session: Session) -> list[JobRun]:
     return list(session.scalars(select(JobRun).order_by(JobRun.name)))
 
 
-def run_forever(settings, *, interval_seconds: int = 60, clock=utcnow, once: bool = False, report=print) -> None:
+def run_forever(settings, *, interval_seconds: int = 60, clock=utcnow, once: bool = False, report=print, describe=None, notice=None) -> None:
     """The worker process: a pass, then a pause, until stopped."""
     from app.db import make_engine, make_session_factory
 
@@ -176,11 +215,15 @@ def run_forever(settings, *, interval_seconds: int = 60, clock=utcnow, once: boo
     factory = make_session_factory(engine)
     holder = worker_id()
     if not settings.smtp_host:
-        report("HEARTH_SMTP_HOST is not set: e-mail stays in the outbox.")
+        (notice or report)("HEARTH_SMTP_HOST is not set: e-mail stays in the outbox.")
     try:
         while True:
-            summary = run_pass(factory, settings, clock(), holder=holder)
-            report(json.dumps(summary, default=str))
+            try:
+                summary = run_pass(factory, settings, clock(), holder=holder)
+                report(describe(summary) if describe else json.dumps(summary, default=str))
+            except Exception as error:  # never let one bad pass end the worker; the next one retries
+                log.exception("worker pass failed")
+                report(json.dumps({"error": f"{type(error).__name__}: {error}"[:500]}))
             if once:
                 return
             time.sleep(interval_seconds)

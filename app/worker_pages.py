@@ -25,10 +25,17 @@ def _admin(viewer: Viewer) -> None:
         raise Forbidden(N_("Only admins can see outgoing e-mail."))
 
 
+LISTED_STATUSES = ("queued", "sent", "failed", "sending")
+
+
 @router.get("/admin/mail")
-def mail_overview(request: Request, db: SessionDep, viewer: MemberDep):
-    """Failed, interrupted and delayed messages first, with counts and the job table."""
+def mail_overview(request: Request, db: SessionDep, viewer: MemberDep, status: str = ""):
+    """Failed, interrupted and delayed messages first, with counts and the job table.
+
+    `?status=queued|sent|failed|sending` lists the newest messages in that state with their last error.
+    """
     _admin(viewer)
+    status = status if status in LISTED_STATUSES else ""
     by_status = dict(db.execute(select(OutboxEmail.status, func.count(OutboxEmail.id)).group_by(OutboxEmail.status)).all())
     retrying = db.scalar(
         select(func.count(OutboxEmail.id)).where(OutboxEmail.status == "queued", OutboxEmail.attempts > 0)
@@ -43,8 +50,12 @@ def mail_overview(request: Request, db: SessionDep, viewer: MemberDep):
         queued=by_status.get("queued", 0) - retrying, retrying=retrying, sent=by_status.get("sent", 0),
         failed=by_status.get("failed", 0), sending=by_status.get("sending", 0),
     )
+    listed = db.scalars(
+        select(OutboxEmail).where(OutboxEmail.status == status)
+        .order_by(OutboxEmail.created_at.desc(), OutboxEmail.id.desc()).limit(PROBLEMS_SHOWN)
+    ).all() if status else []
     return render(request, "admin/mail.html", {
-        "counts": counts, "problems": problems, "jobs": job_status(db),
+        "counts": counts, "problems": problems, "jobs": job_status(db), "status": status, "listed": listed,
         "smtp_configured": bool(request.app.state.settings.smtp_host),
     })
 

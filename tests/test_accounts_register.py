@@ -22,7 +22,7 @@ def _count(db, model) -> int:
     return db.scalar(select(func.count()).select_from(model))
 
 
-def test_register_verify_link_logs_in(client, db, clock):
+def test_register_then_confirm_with_a_button_and_log_in_with_the_password(client, db, clock):
     response = _register(client)
     assert response.status_code == 200
     assert "newcomer@example.org" in response.text
@@ -32,10 +32,49 @@ def test_register_verify_link_logs_in(client, db, clock):
 
     mail = last_email(db, "verify_email", "newcomer@example.org")
     assert mail is not None
-    page = client.get(link_path(mail.body_text, "/verify/"))
-    assert page.status_code == 200
-    assert 'class="nav-user"' in page.text and "newcomer" in page.text
+    path = link_path(mail.body_text, "/verify/")
+    # Opening the link (a mail scanner, a prefetch, a forged <img>) changes nothing.
+    page = client.get(path)
+    assert page.status_code == 200 and "Confirm my address" in page.text
+    assert 'class="nav-user"' not in page.text
+    assert db.scalar(select(User.email_verified_at).where(User.id == user.id)) is None
+
+    confirmed = post_form(client, path, {}, token_from=path, follow_redirects=False)
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == "/login"
     assert db.scalar(select(User.email_verified_at).where(User.id == user.id)) == clock.now
+    login_page = client.get("/login")
+    assert "Your e-mail address is confirmed" in login_page.text
+    assert 'class="nav-user"' not in login_page.text  # the link logged nobody in
+
+    response = post_form(client, "/login", {"identifier": "newcomer", "password": GOOD_PASSWORD}, follow_redirects=False)
+    assert response.status_code == 303
+    assert 'class="nav-user"' in client.get("/").text
+
+
+def test_the_verification_link_works_once_and_never_logs_in(client, db, clock):
+    _register(client)
+    path = link_path(last_email(db, "verify_email", "newcomer@example.org").body_text, "/verify/")
+    post_form(client, path, {}, token_from=path)
+    first = db.scalar(select(User.email_verified_at).where(User.username_key == "newcomer"))
+    clock.advance(days=1)
+    client.cookies.clear()
+    # Used again (another browser, days later): nobody is logged in and nothing changes.
+    again = client.get(path)
+    assert again.status_code == 200 and "already confirmed" in again.text
+    assert "Confirm my address" not in again.text
+    response = post_form(client, path, {}, token_from="/login", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert "already confirmed" in client.get("/login").text
+    assert 'class="nav-user"' not in client.get("/").text
+    assert db.scalar(select(User.email_verified_at).where(User.username_key == "newcomer")) == first
+
+
+def test_confirming_needs_the_forms_csrf_token(client, db):
+    _register(client)
+    path = link_path(last_email(db, "verify_email", "newcomer@example.org").body_text, "/verify/")
+    response = client.post(path, data={})
+    assert response.status_code == 403
+    assert db.scalar(select(User.email_verified_at).where(User.username_key == "newcomer")) is None
 
 
 def test_unverified_account_cannot_log_in_and_gets_the_link_again(client, db):
@@ -120,3 +159,26 @@ def test_email_is_matched_case_insensitively(client, db):
     _register(client, username="intruder", email="Shared@Example.org")
     assert db.scalar(select(func.count()).where(User.username_key == "intruder")) == 0
     assert last_email(db, "account_exists", "shared@example.org") is not None
+
+
+def test_sign_up_fields_are_required_and_described_for_screen_readers(client):
+    from html.parser import HTMLParser
+
+    class Inputs(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inputs = {}
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "input":
+                values = dict(attrs)
+                self.inputs[values.get("name")] = values
+
+    page = _register(client, username="", email="not-an-address")
+    parser = Inputs()
+    parser.feed(page.text)
+    for name in ("username", "email", "password"):
+        assert "required" in parser.inputs[name], name
+    assert parser.inputs["email"]["aria-invalid"] == "true"
+    assert "e-email" in parser.inputs["email"]["aria-describedby"].split()
+    assert not any(key.startswith("required") and key != "required" for key in parser.inputs["email"])

@@ -86,7 +86,22 @@ def test_paging_walks_a_list_without_gaps_or_repeats(client, db, clock):
         seen += [item["title"] for item in page["items"]]
         offset = page["next_offset"]
     assert seen == [f"Paging question number {n}" for n in reversed(range(5))]
-    assert client.get("/api/v1/topics", params={"offset": 5}).json() == {"items": [], "limit": 20, "offset": 5, "next_offset": None}
+    end = client.get("/api/v1/topics", params={"offset": 5}).json()
+    assert (end["items"], end["limit"], end["offset"], end["next_offset"]) == ([], 20, 5, None)
+
+
+def test_the_topic_list_also_pages_by_cursor(client, db, clock):
+    category = make_category(db, slug="cursor")
+    for n in range(3):
+        clock.advance(minutes=1)
+        make_topic(db, category=category, title=f"Cursor question number {n}", now=clock.now)
+    first = client.get("/api/v1/topics", params={"limit": 2}).json()
+    assert first["next_offset"] == 2 and first["after"]
+    clock.advance(minutes=1)
+    make_topic(db, category=category, title="A newer question meanwhile", now=clock.now)
+    rest = client.get("/api/v1/topics", params={"limit": 2, "after": first["after"]}).json()
+    assert [item["title"] for item in rest["items"]] == ["Cursor question number 0"]  # no repeat, no skip
+    assert rest["next_offset"] is None
 
 
 def test_paging_pages_the_posts_of_a_topic(client, db, clock):

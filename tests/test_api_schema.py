@@ -47,7 +47,7 @@ def _operations() -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("method", "path"), _operations(), ids=lambda value: value)
 def test_every_operation_answers_as_documented(app, member_token, method, path):
-    operation = schemathesis.openapi.from_asgi("/api/openapi.json", app)[path][method]
+    operation = schemathesis.openapi.from_asgi("/api/openapi.json", app, timeout=120)[path][method]
     headers = {"Authorization": f"Bearer {member_token}"}
 
     @hypothesis_settings(

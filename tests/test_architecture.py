@@ -1,7 +1,7 @@
 """The import rule of DESIGN.md §3.1, checked by walking app/ with ast.
 
 core (config db errors web security events mail i18n openapi) <- accounts <- forum <- ideas <- karma
-<- ambassadors. A domain may import core, itself, and a LOWER domain's queries, events,
+<- ambassadors <- insights. A domain may import core, itself, and a LOWER domain's queries, events,
 permissions and models (models only for foreign keys and joins). Never upward. main, cli,
 models and importers/ may import anything, and nothing else may import them. Imports inside
 functions count exactly like module-level ones.
@@ -15,8 +15,8 @@ from pathlib import Path
 
 APP_DIR = Path(__file__).resolve().parent.parent / "app"
 
-CORE = {"config", "db", "errors", "web", "security", "events", "mail", "i18n", "demo_context", "openapi"}
-DOMAINS = ["accounts", "forum", "ideas", "karma", "ambassadors"]  # lowest first
+CORE = {"config", "db", "errors", "web", "security", "events", "mail", "i18n", "demo_context", "idempotency", "openapi"}
+DOMAINS = ["accounts", "forum", "ideas", "karma", "ambassadors", "insights"]  # lowest first
 COMPOSITION = {"main", "cli", "models", "importers", "demo", "worker", "worker_pages"}
 LOWER_DOMAIN_PUBLIC = {"queries", "events", "permissions", "models"}
 # Named exceptions to the rule, each with its reason.

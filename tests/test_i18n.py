@@ -200,3 +200,13 @@ def test_topic_lists_count_replies_in_the_viewers_language(client, db):
     page = client.get("/latest", headers={"Accept-Language": "nl"}).text
     assert "1 reactie<" in page and "3 reacties<" in page
     assert "1 reacties" not in page
+
+
+@pytest.mark.parametrize("language", SHIPPED)
+def test_header_links_have_distinct_names_in_every_language(language):
+    header = (ROOT / "templates" / "base.html").read_text()
+    labels = sorted(set(re.findall(r'_\("([^"]+)"\)', header)))
+    catalog = merged_catalog(language)
+    translated = [catalog.get(label, label) for label in labels]
+    duplicates = {text for text in translated if translated.count(text) > 1}
+    assert not duplicates, f"{language}: several header links read {duplicates}"

@@ -20,7 +20,14 @@ def test_managers_reach_the_ambassador_pages_and_from_there_re_engagement(client
     assert 'href="/ambassadors/reengagement"' in client.get("/ambassadors").text
 
 
+def test_managers_and_admins_reach_insights(client, db):
+    log_in(client, make_user(db, roles=("manager",)))
+    assert 'href="/admin/insights"' in _nav(client)
+    assert 'href="/admin/insights/pipeline"' in client.get("/admin/insights").text
+
+
 def test_members_get_no_manager_links(client, db):
     log_in(client, make_user(db))
     nav = _nav(client)
     assert 'href="/ambassadors"' not in nav and 'href="/labs"' not in nav
+    assert 'href="/admin/insights"' not in nav

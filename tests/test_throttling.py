@@ -86,25 +86,24 @@ def test_thirty_failures_an_hour_from_one_ip(client, db, clock):
     assert 60 < int(blocked.headers["Retry-After"]) <= 3600
 
 
-def test_eleventh_attempt_for_one_account_within_15_minutes_gets_429(via_proxy, db, clock):
+def test_eleventh_attempt_for_one_account_from_one_network_within_15_minutes_gets_429(via_proxy, db, clock):
     user = make_user(db, username="alice")
     for n in range(10):
         _fail(via_proxy, "alice", headers=_from(f"203.0.113.{n + 1}"))
         clock.advance(seconds=20)
-    blocked = post_form(
-        via_proxy, "/login", {"identifier": "alice", "password": PASSWORD}, headers=_from("198.51.100.7")
-    )
+    same_network = _from("203.0.113.77")
+    blocked = post_form(via_proxy, "/login", {"identifier": "alice", "password": PASSWORD}, headers=same_network)
     assert blocked.status_code == 429
     wait = int(blocked.headers["Retry-After"])
     assert 11 * 60 < wait <= 15 * 60
     assert not _logged_in(via_proxy)
 
     clock.advance(seconds=wait - 5)
-    still = post_form(via_proxy, "/login", {"identifier": "alice", "password": PASSWORD}, headers=_from("198.51.100.7"))
+    still = post_form(via_proxy, "/login", {"identifier": "alice", "password": PASSWORD}, headers=same_network)
     assert still.status_code == 429
 
     clock.advance(seconds=5)
-    post_form(via_proxy, "/login", {"identifier": "alice", "password": PASSWORD}, headers=_from("198.51.100.7"))
+    post_form(via_proxy, "/login", {"identifier": "alice", "password": PASSWORD}, headers=same_network)
     assert _logged_in(via_proxy)
     assert user.id in db.scalars(select(LoginAttempt.user_id).where(LoginAttempt.outcome == "success")).all()
 
@@ -125,7 +124,7 @@ def test_unknown_accounts_are_throttled_like_real_ones(via_proxy, db, clock):
     for name in ("alice", "ghost"):
         for n in range(10):
             _fail(via_proxy, name, headers=_from(f"203.0.113.{n + 1}"))
-        answers[name] = post_form(via_proxy, "/login", {"identifier": name, "password": WRONG}, headers=_from("198.51.100.7"))
+        answers[name] = post_form(via_proxy, "/login", {"identifier": name, "password": WRONG}, headers=_from("203.0.113.99"))
     assert answers["alice"].status_code == answers["ghost"].status_code == 429
     assert answers["alice"].headers["Retry-After"] == answers["ghost"].headers["Retry-After"]
     assert answers["alice"].text.replace("alice", "X") == answers["ghost"].text.replace("ghost", "X")
@@ -216,16 +215,16 @@ def test_throttling_holds_across_two_app_instances_sharing_a_database(make_datab
             assert "Retry-After" in blocked.headers
         clock.advance(minutes=2)
 
-        # Per account: ten failures from different IPs over both workers.
+        # Per account and network: ten failures from different IPs of one network over both workers.
         for n in range(10):
             _fail(first if n % 2 else second, "alice", headers=_from(f"198.51.100.{n + 1}"))
         for worker in (first, second):
-            blocked = post_form(worker, "/login", {"identifier": "alice", "password": PASSWORD}, headers=_from("192.0.2.200"))
+            blocked = post_form(worker, "/login", {"identifier": "alice", "password": PASSWORD}, headers=_from("198.51.100.200"))
             assert blocked.status_code == 429
             assert not _logged_in(worker)
 
         clock.advance(minutes=15, seconds=1)
-        post_form(second, "/login", {"identifier": "alice", "password": PASSWORD}, headers=_from("192.0.2.200"))
+        post_form(second, "/login", {"identifier": "alice", "password": PASSWORD}, headers=_from("198.51.100.200"))
         assert _logged_in(second)
 
     with make_session_factory(engine)() as session:

@@ -6,14 +6,14 @@ import ipaddress
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app import security
 from app.accounts import tracking
 from app.accounts.models import ApiToken, Group, GroupMembership, User, UserSession
 from app.config import Settings
-from app.db import SessionDep
+from app.db import SessionDep, bookkeep, end_lookup
 from app.errors import Unauthorized
 from app.i18n import N_
 from app.openapi import bearer_scheme
@@ -41,12 +41,25 @@ def client_ip(request: Request, settings: Settings) -> str:
     return forwarded[0] if forwarded else peer
 
 
+def network_of(address: str) -> str:
+    """The network an address belongs to for the login back-off: IPv4 /24, IPv6 /64."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return str(ipaddress.ip_network(f"{ip}/{24 if ip.version == 4 else 64}", strict=False))
+
+
 def client_of(request: Request) -> tracking.Client:
-    """Hashed IP and user agent of the request, for login tracking."""
+    """Hashed IP, hashed network and user agent of the request, for login tracking."""
     settings = request.app.state.settings
+    address = client_ip(request, settings)
     return tracking.Client(
-        ip_hash=security.hash_ip(settings, client_ip(request, settings)),
+        ip_hash=security.hash_ip(settings, address),
         user_agent=request.headers.get("user-agent", ""),
+        net_hash=security.hash_ip(settings, "net:" + network_of(address)),
     )
 
 
@@ -69,7 +82,7 @@ def _viewer(session: Session, user: User) -> Viewer:
 
 
 def load_viewer(request: Request, db: SessionDep) -> Viewer:
-    """Resolve the viewer from a bearer token or the session cookie and record the visit."""
+    """Resolve the viewer from a bearer token or the session cookie; the visit is bookkeeping."""
     now = get_now(request)
     authorization = request.headers.get("authorization", "")
     user: User | None = None
@@ -84,7 +97,10 @@ def load_viewer(request: Request, db: SessionDep) -> Viewer:
             raise Unauthorized(N_("The API token is invalid or has been revoked."))
         token, user = row
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            token.last_used_at = now
+            token_id = token.id
+            bookkeep(request, lambda session: session.execute(
+                update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
+            ))
     elif "session" in request.scope and (secret := request.session.get("auth")):
         user = db.scalar(
             select(User)
@@ -94,9 +110,12 @@ def load_viewer(request: Request, db: SessionDep) -> Viewer:
         if user is None:
             request.session.pop("auth", None)
     if user is None:
+        end_lookup(request, db)
         return viewer_of(request)
-    tracking.touch(db, user.id, user.last_seen_at, now)
+    user_id, last_seen_at = user.id, user.last_seen_at
+    bookkeep(request, lambda session: tracking.touch(session, user_id, last_seen_at, now))
     request.state.viewer = _viewer(db, user)
+    end_lookup(request, db)
     return request.state.viewer
 
 

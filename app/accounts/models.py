@@ -109,17 +109,49 @@ class LoginAttempt(Base):
     __table_args__ = (
         Index("ix_login_attempt_ip", "ip_hash", "created_at"),
         Index("ix_login_attempt_key", "login_key_hash", "created_at"),
+        Index("ix_login_attempt_key_net", "login_key_hash", "net_hash", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime]
-    outcome: Mapped[str] = mapped_column(String(16))  # success | failure | throttled
+    outcome: Mapped[str] = mapped_column(String(16))  # success | failure | throttled | pending (being checked)
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
     )
     login_key_hash: Mapped[str] = mapped_column(String(32))
     ip_hash: Mapped[str] = mapped_column(String(32))
+    # Keyed hash of the client's network (IPv4 /24, IPv6 /64): the account back-off is per network.
+    net_hash: Mapped[str | None] = mapped_column(String(32))
     user_agent: Mapped[str] = mapped_column(String(300), default="")
+
+
+class MailRequest(Base):
+    """A password-reset or login-link e-mail someone asked for, counted for the rate limits."""
+
+    __tablename__ = "mail_request"
+    __table_args__ = (
+        Index("ix_mail_request_address", "address_hash", "created_at"),
+        Index("ix_mail_request_ip", "ip_hash", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))  # password_reset | login_link
+    address_hash: Mapped[str] = mapped_column(String(32))
+    ip_hash: Mapped[str] = mapped_column(String(32))
+
+
+class LoginLink(Base):
+    """A one-time login link sent by e-mail; the database keeps only the token's SHA-256."""
+
+    __tablename__ = "login_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
 
 
 class UserVisit(Base):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from sqlalchemy import select
 
-from app.accounts import auth, queries, service, tracking
+from app.accounts import auth, queries, recovery, service, tracking
 from app.accounts.models import ApiToken
 from app.db import SessionDep
-from app.errors import NotFound, ValidationFailed
+from app.errors import AppError, NotFound, ValidationFailed
 from app.i18n import N_
 from app.web import LANGUAGES, flash, get_now, profile_sections, redirect, render, request_language, viewer_of
 
@@ -67,20 +68,51 @@ def register(
 
 
 @router.get("/verify/{token}")
+def verify_form(request: Request, token: str, db: SessionDep):
+    """The confirmation page of a verification link: a button, so no GET changes anything."""
+    user = service.user_for_verify_token(db, request.app.state.settings, token, get_now(request))
+    return render(request, "accounts/verify.html", {"token": token, "confirmed": user.email_verified_at is not None})
+
+
+@router.post("/verify/{token}")
 def verify(request: Request, token: str, db: SessionDep):
-    """Confirm an address and log the member in."""
+    """Confirm the address once; the member then logs in with their password (the link never does)."""
     settings = request.app.state.settings
-    now = get_now(request)
-    user = service.verify_email(db, settings, token, now)
-    auth.log_in_browser(request, service.start_session(db, settings, user, now, request.headers.get("user-agent", "")))
-    flash(request, N_("Your e-mail address is confirmed. Welcome!"), "success")
-    return redirect("/")
+    user = service.user_for_verify_token(db, settings, token, get_now(request))
+    if user.email_verified_at is not None:
+        flash(request, N_("This address is already confirmed. Log in with your password."), "info")
+        return redirect("/login")
+    service.verify_email(db, settings, token, get_now(request))
+    flash(request, N_("Your e-mail address is confirmed. Log in to continue."), "success")
+    return redirect("/login")
 
 
 @router.get("/login")
 def login_form(request: Request, next: str = "/"):
     """The login form."""
     return render(request, "accounts/login.html", {"next": _safe_next(next), "values": {}})
+
+
+PENDING_WAIT_SECONDS = 10.0
+
+
+def _reserve(db, settings, identifier: str, client, now) -> tracking.Reservation:
+    """Count the attempt and commit it before the slow password check, outside the write lock.
+
+    While only attempts still being checked fill a limit, wait for them (backing off up to a
+    quarter second, at most PENDING_WAIT_SECONDS in all), then decide.
+    """
+    delay, waited = 0.02, 0.0
+    while True:
+        reservation = tracking.reserve_attempt(
+            db, settings, identifier=identifier, client=client, now=now, may_wait=waited < PENDING_WAIT_SECONDS
+        )
+        db.commit()
+        if not reservation.undecided:
+            return reservation
+        time.sleep(delay)
+        waited += delay
+        delay = min(delay * 2, 0.25)
 
 
 @router.post("/login")
@@ -94,9 +126,8 @@ def login(
     """Log in; every attempt is recorded, failures included, and back-offs answer 429."""
     settings = request.app.state.settings
     now = get_now(request)
-    result = tracking.authenticate(
-        db, settings, identifier=identifier, password=password, client=auth.client_of(request), now=now
-    )
+    reservation = _reserve(db, settings, identifier, auth.client_of(request), now)
+    result = tracking.finish_attempt(db, settings, reservation, password, now)
     if result.outcome == "success":
         token = service.start_session(db, settings, result.user, now, request.headers.get("user-agent", ""))
         auth.log_in_browser(request, token)
@@ -133,14 +164,61 @@ def logout(request: Request, db: SessionDep):
 @router.get("/reset")
 def reset_request_form(request: Request):
     """Ask for a password-reset link."""
-    return render(request, "accounts/reset_request.html", {})
+    return render(request, "accounts/reset_request.html", {"values": {}, "kind": "password_reset"})
+
+
+def _link_request(request: Request, db, kind: str, email: str):
+    template = "accounts/reset_request.html" if kind == "password_reset" else "accounts/login_email.html"
+    try:
+        recovery.request_link(
+            db, request.app.state.settings, kind=kind, email=email, client=auth.client_of(request),
+            now=get_now(request), language=request_language(request),
+        )
+    except AppError as error:
+        retry_after = getattr(error, "retry_after", None)
+        return render(
+            request, template,
+            {"values": {"email": email}, "message": error.message, "errors": error.detail or {}},
+            status_code=error.status_code, headers={"Retry-After": str(retry_after)} if retry_after else None,
+        )
+    context = {"email": email.strip(), "reset": kind == "password_reset", "login_link": kind == "login_link"}
+    return render(request, "accounts/check_inbox.html", {**context, "minutes": request.app.state.settings.login_link_minutes})
 
 
 @router.post("/reset")
 def reset_request(request: Request, db: SessionDep, email: FormStr = ""):
-    """Mail a reset link if the address is known; the answer never says whether it is."""
-    service.request_password_reset(db, request.app.state.settings, email, get_now(request))
-    return render(request, "accounts/check_inbox.html", {"email": email.strip(), "reset": True})
+    """Mail a reset link; the answer and the work never say whether the address is known."""
+    return _link_request(request, db, "password_reset", email)
+
+
+@router.get("/login/email")
+def login_email_form(request: Request):
+    """Ask for a one-time login link by e-mail (works even while log-ins are throttled)."""
+    return render(request, "accounts/login_email.html", {"values": {}})
+
+
+@router.post("/login/email")
+def login_email(request: Request, db: SessionDep, email: FormStr = ""):
+    """Mail a one-time login link; answered like a reset request."""
+    return _link_request(request, db, "login_link", email)
+
+
+@router.get("/login/link/{token}")
+def login_link_form(request: Request, token: str, db: SessionDep):
+    """Confirm a login link with a button: opening a link alone never logs anyone in."""
+    user = recovery.link_user(db, token, get_now(request))
+    return render(request, "accounts/login_link.html", {"token": token, "username": user.username})
+
+
+@router.post("/login/link/{token}")
+def login_link(request: Request, token: str, db: SessionDep):
+    """Use a login link once and log this browser in."""
+    settings = request.app.state.settings
+    now = get_now(request)
+    user = recovery.use_link(db, settings, token, auth.client_of(request), now)
+    auth.log_in_browser(request, service.start_session(db, settings, user, now, request.headers.get("user-agent", "")))
+    flash(request, N_("Welcome back!"), "success")
+    return redirect("/")
 
 
 @router.get("/reset/{token}")

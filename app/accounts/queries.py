@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ class MemberProfile:
     last_seen_at: datetime | None
     roles: tuple[str, ...]
     visit_days: int
+    last_active: date | None = None
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,40 @@ def profile(session: Session, username: str) -> MemberProfile | None:
         last_seen_at=row.last_seen_at,
         roles=tuple(roles),
         visit_days=row.visit_days,
+        last_active=last_active(session, [row.id]).get(row.id),
     )
+
+
+# --- "last active": the one definition every page and signal uses ---
+
+
+def last_active_days(until_day: date | None = None):
+    """Subquery (user_id, last_day): each member's newest active day on or before `until_day`.
+
+    A member is active on a day with a `user_visit` row: a real visit, or on imported data a day
+    with dated activity (the importer derives those rows). Signals, re-engagement, role reviews
+    and profiles all read this; signals at a moment use the day before it (data strictly before).
+    """
+    query = select(UserVisit.user_id, func.max(UserVisit.day).label("last_day")).group_by(UserVisit.user_id)
+    if until_day is not None:
+        query = query.where(UserVisit.day <= until_day)
+    return query.subquery()
+
+
+def last_active(session: Session, user_ids, until_day: date | None = None) -> dict[int, date]:
+    """Each listed member's newest active day on or before `until_day` (none: ever); members never active are left out."""
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    days = last_active_days(until_day)
+    return dict(session.execute(select(days.c.user_id, days.c.last_day).where(days.c.user_id.in_(ids))).all())
+
+
+def derived_visits_before(session: Session, until_day: date) -> bool:
+    """Whether any visit day before `until_day` was derived from imported activity (not a real visit)."""
+    return session.scalar(
+        select(UserVisit.user_id).where(UserVisit.derived.is_(True), UserVisit.day < until_day).limit(1)
+    ) is not None
 
 
 def members_by_id(session: Session, ids) -> dict[int, MemberRef]:

@@ -7,7 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app import security
@@ -115,14 +115,26 @@ def send_verification(session: Session, settings: Settings, user: User, now: dat
     _mail(session, settings, user, "verify_email", now, link=f"{settings.base_url}/verify/{token}")
 
 
-def verify_email(session: Session, settings: Settings, token: str, now: datetime) -> User:
-    """Confirm the address a verification link was sent to."""
+def user_for_verify_token(session: Session, settings: Settings, token: str, now: datetime) -> User:
+    """The account a valid verification link names (confirmed or not), else ValidationFailed."""
     payload = security.unsign(settings, "verify", token, settings.verify_token_days * 86400, now)
-    user = session.get(User, payload["uid"]) if isinstance(payload, dict) else None
+    user = session.get(User, payload["uid"]) if isinstance(payload, dict) and isinstance(payload.get("uid"), int) else None
     if user is None or user.email_key != payload.get("email"):
         raise ValidationFailed(N_("This confirmation link is invalid or has expired."))
-    if user.email_verified_at is None:
-        user.email_verified_at = now
+    return user
+
+
+def verify_email(session: Session, settings: Settings, token: str, now: datetime) -> User:
+    """Confirm the address a verification link was sent to; a link works once and logs nobody in."""
+    user = user_for_verify_token(session, settings, token, now)
+    # Conditional UPDATE: of two clicks at once exactly one confirms, the other is told it was used.
+    confirmed = session.execute(
+        update(User).where(User.id == user.id, User.email_verified_at.is_(None))
+        .values(email_verified_at=now).execution_options(synchronize_session=False)
+    ).rowcount
+    if confirmed != 1:
+        raise ValidationFailed(N_("This address is already confirmed. Log in with your password."))
+    session.refresh(user)
     return user
 
 
@@ -132,7 +144,6 @@ def _mail(session: Session, settings: Settings, user: User, kind: str, now: date
     subjects = {
         "verify_email": N_("Confirm your e-mail address"),
         "account_exists": N_("Someone tried to register with your address"),
-        "password_reset": N_("Reset your password"),
         "password_changed": N_("Your password was changed"),
     }
     gettext = translations_for(user.locale or "en").gettext
@@ -152,33 +163,16 @@ def _mail(session: Session, settings: Settings, user: User, kind: str, now: date
     )
 
 
-def _password_fingerprint(user: User) -> str:
-    # Changes whenever the password does, so a reset link works at most once.
+def password_fingerprint(user: User) -> str:
+    """Changes whenever the password does, so a reset link works at most once."""
     return security.hash_token(user.password_hash)[:16]
-
-
-def request_password_reset(session: Session, settings: Settings, email: str, now: datetime) -> None:
-    """Mail a reset link if the address is known; the caller's answer is the same either way."""
-    user = session.scalar(select(User).where(User.email_key == email.strip().lower()))
-    if user is None or user.is_imported:
-        return
-    token = security.sign(settings, "reset", {"uid": user.id, "fp": _password_fingerprint(user)}, now)
-    _mail(
-        session,
-        settings,
-        user,
-        "password_reset",
-        now,
-        link=f"{settings.base_url}/reset/{token}",
-        hours=settings.reset_token_hours,
-    )
 
 
 def user_for_reset_token(session: Session, settings: Settings, token: str, now: datetime) -> User:
     """The account a reset link belongs to, if the link is valid and unused."""
     payload = security.unsign(settings, "reset", token, settings.reset_token_hours * 3600, now)
     user = session.get(User, payload["uid"]) if isinstance(payload, dict) else None
-    if user is None or payload.get("fp") != _password_fingerprint(user):
+    if user is None or payload.get("fp") != password_fingerprint(user):
         raise ValidationFailed(N_("This reset link is invalid, expired or already used."))
     return user
 

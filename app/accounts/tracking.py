@@ -5,20 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app import security
 from app.accounts.events import UserLoggedIn
 from app.accounts.models import LoginAttempt, User, UserVisit
 from app.config import Settings
-from app.db import insert_ignore
+from app.db import insert_ignore, lock_keys
 from app.events import publish
 from app.i18n import N_
 
 LAST_SEEN_EVERY = timedelta(minutes=1)
 THROTTLE_MESSAGE = N_(
-    "Too many failed log-ins. Please wait a moment and try again, or reset your password by e-mail."
+    "Too many failed log-ins. Please wait a moment and try again, or log in with a link sent by e-mail."
 )
 
 
@@ -28,6 +28,7 @@ class Client:
 
     ip_hash: str
     user_agent: str
+    net_hash: str = ""  # the client's network (IPv4 /24, IPv6 /64), keyed like ip_hash
 
 
 def login_key(settings: Settings, identifier: str) -> str:
@@ -40,12 +41,18 @@ def _find_user(session: Session, identifier: str) -> User | None:
     return session.scalar(select(User).where(or_(User.username_key == key, User.email_key == key)))
 
 
-def _retry_after(session: Session, condition, window: timedelta, limit: int, now: datetime) -> int | None:
+# Attempts whose password is still being checked count as failures until they are decided.
+COUNTED = ("failure", "pending")
+
+
+def _retry_after(
+    session: Session, condition, window: timedelta, limit: int, now: datetime, outcomes=COUNTED
+) -> int | None:
     """Seconds until fewer than `limit` failures matching `condition` remain in the window."""
     since = now - window
     rows = session.scalars(
         select(LoginAttempt.created_at)
-        .where(condition, LoginAttempt.outcome == "failure", LoginAttempt.created_at > since)
+        .where(condition, LoginAttempt.outcome.in_(outcomes), LoginAttempt.created_at > since)
         .order_by(LoginAttempt.created_at.desc())
         .limit(limit)
     ).all()
@@ -55,19 +62,48 @@ def _retry_after(session: Session, condition, window: timedelta, limit: int, now
     return int((oldest_that_counts + window - now).total_seconds()) + 1
 
 
-def throttle_wait(session: Session, settings: Settings, key_hash: str, ip_hash: str, now: datetime) -> int | None:
-    """Seconds the caller must wait before another attempt, or None when it may try now."""
-    checks = [
-        (LoginAttempt.ip_hash == ip_hash, timedelta(minutes=1), settings.login_ip_per_minute),
-        (LoginAttempt.ip_hash == ip_hash, timedelta(hours=1), settings.login_ip_per_hour),
-        (
+def _known_network(session: Session, settings: Settings, key_hash: str, net_hash: str, now: datetime) -> bool:
+    since = now - timedelta(days=settings.login_known_network_days)
+    return session.scalar(
+        select(LoginAttempt.id)
+        .where(
             LoginAttempt.login_key_hash == key_hash,
-            timedelta(minutes=settings.login_account_window_minutes),
+            LoginAttempt.net_hash == net_hash,
+            LoginAttempt.outcome == "success",
+            LoginAttempt.created_at > since,
+        )
+        .limit(1)
+    ) is not None
+
+
+def throttle_wait(
+    session: Session, settings: Settings, key_hash: str, client: Client, now: datetime, outcomes=COUNTED
+) -> int | None:
+    """Seconds the caller must wait before another attempt, or None when it may try now.
+
+    Per IP (a minute and an hour), and per account *and network*: failures from an attacker's
+    networks never lock the owner out of their own. Past a much higher count from all networks
+    together, only networks the account has logged in from before may still try.
+    """
+    account_window = timedelta(minutes=settings.login_account_window_minutes)
+    checks = [
+        (LoginAttempt.ip_hash == client.ip_hash, timedelta(minutes=1), settings.login_ip_per_minute),
+        (LoginAttempt.ip_hash == client.ip_hash, timedelta(hours=1), settings.login_ip_per_hour),
+        (
+            and_(LoginAttempt.login_key_hash == key_hash, LoginAttempt.net_hash == client.net_hash),
+            account_window,
             settings.login_account_failures,
         ),
     ]
-    waits = [_retry_after(session, cond, window, limit, now) for cond, window, limit in checks]
+    waits = [_retry_after(session, cond, window, limit, now, outcomes) for cond, window, limit in checks]
     waits = [wait for wait in waits if wait is not None]
+    if not waits:
+        everywhere = _retry_after(
+            session, LoginAttempt.login_key_hash == key_hash, account_window,
+            settings.login_account_all_networks_failures, now, outcomes,
+        )
+        if everywhere is not None and not _known_network(session, settings, key_hash, client.net_hash, now):
+            waits.append(everywhere)
     return max(waits) if waits else None
 
 
@@ -92,29 +128,66 @@ class LoginResult:
         }[self.outcome]
 
 
-def authenticate(
-    session: Session, settings: Settings, *, identifier: str, password: str, client: Client, now: datetime
-) -> LoginResult:
-    """Check a login and record the attempt; callers keep the attempt row even when it fails."""
+@dataclass(frozen=True)
+class Reservation:
+    """A login attempt that has been counted: throttled, allowed to check its password, or
+    (attempt_id None) waiting because only attempts still being checked fill the limit."""
+
+    attempt_id: int | None
+    user: User | None
+    retry_after: int | None
+
+    @property
+    def undecided(self) -> bool:
+        """True when the caller should commit, wait a moment and reserve again."""
+        return self.attempt_id is None
+
+
+def reserve_attempt(
+    session: Session, settings: Settings, *, identifier: str, client: Client, now: datetime, may_wait: bool = True
+) -> Reservation:
+    """Decide whether this attempt may check a password and record it, atomically.
+
+    The row is stored as pending (counted like a failure) and the caller commits it before
+    checking the password: parallel guesses each take a place under the limit first, so no race
+    lets more than the limit through. When only pending attempts fill a limit, the answer
+    depends on their passwords; with `may_wait` nothing is recorded and the caller tries again
+    shortly, so several people behind one address logging in at once are not refused.
+    """
     user = _find_user(session, identifier) if identifier.strip() else None
     # A known account is counted as one, whether its username or its e-mail was typed.
     key_hash = login_key(settings, f"account:{user.id}" if user else identifier)
-    wait = throttle_wait(session, settings, key_hash, client.ip_hash, now)
+    lock_keys(session, f"login-ip:{client.ip_hash}", f"login-key:{key_hash}")
+    wait = throttle_wait(session, settings, key_hash, client, now)
+    if wait is not None and may_wait and throttle_wait(session, settings, key_hash, client, now, ("failure",)) is None:
+        return Reservation(None, user, None)
     attempt = LoginAttempt(
         created_at=now,
         user_id=user.id if user else None,
         login_key_hash=key_hash,
         ip_hash=client.ip_hash,
+        net_hash=client.net_hash,
         user_agent=client.user_agent[:300],
-        outcome="throttled",
+        outcome="throttled" if wait is not None else "pending",
     )
     session.add(attempt)
-    if wait is not None:
-        session.flush()
-        return LoginResult(None, "throttled", retry_after=wait)
-    ok = security.verify_password(settings, password, user.password_hash if user else None)
-    attempt.outcome = "success" if ok else "failure"
     session.flush()
+    return Reservation(attempt.id, user, wait)
+
+
+def finish_attempt(
+    session: Session, settings: Settings, reservation: Reservation, password: str, now: datetime
+) -> LoginResult:
+    """Check the password of a reserved attempt (outside any lock) and record how it ended."""
+    if reservation.retry_after is not None:
+        return LoginResult(None, "throttled", retry_after=reservation.retry_after)
+    user = reservation.user
+    ok = security.verify_password(settings, password, user.password_hash if user else None)
+    session.execute(
+        update(LoginAttempt)
+        .where(LoginAttempt.id == reservation.attempt_id)
+        .values(outcome="success" if ok else "failure")
+    )
     if not ok:
         return LoginResult(None, "failure")
     if user.email_verified_at is None:

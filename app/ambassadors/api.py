@@ -18,8 +18,8 @@ from app.web import get_now, request_language, translations_for
 router = APIRouter(prefix="/api/v1", tags=["ambassadors"])
 
 
-def _reason(item: dict, gettext) -> ReasonRead:
-    text = translate(gettext, explain.sentence(item))
+def _reason(item: dict, gettext, imported: bool) -> ReasonRead:
+    text = translate(gettext, explain.sentence(item, imported))
     if item["effect"] == "penalty":
         text = f"{text} {translate(gettext, explain.penalty_sentence(item))}"
     return ReasonRead(signal=item["signal"], effect=item["effect"], value=item["value"], median=item["median"],
@@ -34,18 +34,20 @@ def candidates(
     if not can_see_candidates(viewer):
         raise Forbidden(N_("Only community managers and admins can see ambassador candidates."))
     profile = views.check_profile(profile)
-    gettext = translations_for(request_language(request)).gettext
+    gettext = translations_for(request_language(request))
     run = queries.latest_run(db)
-    rows = queries.candidates(db, run, profile, request.app.state.settings.ambassador_candidates_shown) if run else []
-    hidden = invitations.hidden_candidates(db, profile, get_now(request))
-    rows = [row for row in rows if row.user_id not in hidden]
+    now = get_now(request)
+    hidden = invitations.hidden_candidates(db, profile, now) | {viewer.id}
+    rows = queries.candidates(db, run, profile, request.app.state.settings.ambassador_candidates_shown,
+                              now=now, exclude=hidden) if run else []
     return CandidatesRead(
         run_id=run.id if run else None, as_of=run.as_of if run else None, profile=profile,
         learned=bool(run and run.models.get(profile, {}).get("trained")),
         quality=run.quality.get(profile, {}) if run else {},
         candidates=paging.slice(rows, lambda row: CandidateRead(
             username=row.username, display_name=row.display_name, rank=row.rank, score=row.score,
-            trend=row.trend, stage=row.stage, flags=row.flags, reasons=[_reason(item, gettext) for item in row.explanation],
+            trend=row.trend, stage=row.stage, flags=row.flags,
+            reasons=[_reason(item, gettext, views.imported(run)) for item in row.explanation],
         )),
     )
 

@@ -28,7 +28,7 @@ def build(session: Session, settings, ctx: DemoContext) -> None:
     sent_at = ctx.now - timedelta(days=12)
     for profile, invite_count, accept_count, decline_count in PLAN:
         chosen = []
-        for row in queries.candidates(session, run, profile, 30):
+        for row in queries.candidates(session, run, profile, 30, now=sent_at, exclude={manager_id}):
             user = session.get(User, row.user_id)
             try:
                 invitations.check_can_invite(session, settings, user=user, role=profile, inviter_id=manager_id, now=sent_at)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User, UserVisit
 from app.ambassadors import reengagement
 from app.ambassadors.models import MemberScore, ScoringRun
+from app.ambassadors.service import run_scoring
 from app.config import Settings
 from app.demo_context import DemoContext
 
@@ -36,7 +37,7 @@ def _visit(session: Session, user_id: int, when: datetime) -> None:
 def build(session: Session, settings: Settings, ctx: DemoContext) -> None:
     """Make lapsed champions and a nudge history (manual and automatic, one return)."""
     helpers = {m.id for m in ctx.cast("helper")}
-    latest = session.scalar(select(ScoringRun.id).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1))
+    latest = session.scalar(select(ScoringRun.id).order_by(ScoringRun.id.desc()).limit(1))
     if latest is None:
         return
     best = [uid for uid in session.scalars(
@@ -45,6 +46,10 @@ def build(session: Session, settings: Settings, ctx: DemoContext) -> None:
     for user_id, days in zip(best, QUIET_CHAMPIONS_DAYS):
         _go_quiet(session, user_id, ctx.now - timedelta(days=days))
     session.flush()
+    if best:  # score again, so their signals say what the re-engagement page says ("last visit 38 days ago")
+        rescored = run_scoring(session, settings, session.scalar(select(ScoringRun.as_of).where(ScoringRun.id == latest)),
+                               trigger="demo")
+        ctx.figures["scored members"] = rescored.member_count
 
     manager = next((m for m in ctx.cast("staff") if "manager" in m.roles), None)
     gone = [m.id for m in ctx.cast("lapsed")]

@@ -1,12 +1,23 @@
-"""Plain-words explanations: the signals that lift or lower a member's score, with the member's
-value beside the community median, and penalties stated openly with the points they cost."""
+"""Plain-words explanations: the signals that really lift or lower a member's score, with the
+member's value beside the median of the members active in the window, and penalties stated openly
+with the points they cost. Counts are worded through ngettext; capped or missing values in words."""
 
 from __future__ import annotations
 
-from app.ambassadors.signals import PENALTIES, SIGNAL_BY_NAME
-from app.i18n import Msg, N_
+import numpy as np
+
+from app.ambassadors.signals import GOOD, LOWER_IS_BETTER, PENALTIES, SIGNAL_BY_NAME, Snapshot
+from app.i18n import N_, Msg, nMsg
 
 MAX_REASONS = 4
+# A push smaller than this share of the member's strongest push does not really move the score.
+MIN_SHARE_OF_STRONGEST = 0.15
+# Lifts too small to be worth a sentence ("visiting 1 day in a row").
+MIN_LIFT_VALUE = {"current_streak": 3, "longest_streak": 3}
+# Signals whose value is a day count of presence: on imported data they say "active", not "visited".
+PRESENCE = ("days_visited", "longest_streak", "current_streak", "days_since_visit")
+# A member counts as active in the window with a visit, a post or a vote in it.
+ACTIVE_IN_WINDOW = ("days_visited", "topics", "replies", "votes_given")
 
 PENALTY_RULES = {
     "vote_concentration": N_("Lowered by %(points)s points: most upvotes come from a few accounts."),
@@ -14,6 +25,114 @@ PENALTY_RULES = {
     "flags_against": N_("Lowered by %(points)s points: moderators upheld flags against their posts."),
     "suspensions": N_("Lowered by %(points)s points: they were suspended."),
 }
+
+
+def _counted(name: str, value: int, median, days: int, imported: bool) -> Msg | None:
+    """The sentence of a count signal, in the plural form its value needs (None: no wording here)."""
+    p = {"median": median, "days": days}
+    if name == "days_visited" and imported:
+        return nMsg("was active on %(num)s day of the last %(days)s; a typical active member: %(median)s",
+                    "was active on %(num)s days of the last %(days)s; a typical active member: %(median)s", value, **p)
+    if name == "longest_streak" and imported:
+        return nMsg("longest run of active days: %(num)s day; a typical active member: %(median)s",
+                    "longest run of active days: %(num)s days; a typical active member: %(median)s", value, **p)
+    if name == "current_streak" and imported:
+        return nMsg("active %(num)s day in a row up to yesterday; a typical active member: %(median)s",
+                    "active %(num)s days in a row up to yesterday; a typical active member: %(median)s", value, **p)
+    if name == "days_since_visit" and imported:
+        return nMsg("last active %(num)s day ago; a typical active member: %(median)s",
+                    "last active %(num)s days ago; a typical active member: %(median)s", value, **p)
+    words = {
+        "days_visited": lambda: nMsg(
+            "visited on %(num)s day of the last %(days)s; a typical active member: %(median)s",
+            "visited on %(num)s days of the last %(days)s; a typical active member: %(median)s", value, **p),
+        "longest_streak": lambda: nMsg(
+            "longest run of daily visits: %(num)s day; a typical active member: %(median)s",
+            "longest run of daily visits: %(num)s days; a typical active member: %(median)s", value, **p),
+        "current_streak": lambda: nMsg(
+            "visited %(num)s day in a row up to yesterday; a typical active member: %(median)s",
+            "visited %(num)s days in a row up to yesterday; a typical active member: %(median)s", value, **p),
+        "days_since_visit": lambda: nMsg(
+            "last visit %(num)s day ago; a typical active member: %(median)s",
+            "last visit %(num)s days ago; a typical active member: %(median)s", value, **p),
+        "tenure_days": lambda: nMsg(
+            "member for %(num)s day; a typical active member: %(median)s",
+            "member for %(num)s days; a typical active member: %(median)s", value, **p),
+        "topics": lambda: nMsg(
+            "started %(num)s topic in %(days)s days; a typical active member: %(median)s",
+            "started %(num)s topics in %(days)s days; a typical active member: %(median)s", value, **p),
+        "replies": lambda: nMsg(
+            "wrote %(num)s reply in %(days)s days; a typical active member: %(median)s",
+            "wrote %(num)s replies in %(days)s days; a typical active member: %(median)s", value, **p),
+        "answers": lambda: nMsg(
+            "answered %(num)s question of other members in %(days)s days; a typical active member: %(median)s",
+            "answered %(num)s questions of other members in %(days)s days; a typical active member: %(median)s", value, **p),
+        "answers_all": lambda: nMsg(
+            "answered %(num)s question of other members in all; a typical active member: %(median)s",
+            "answered %(num)s questions of other members in all; a typical active member: %(median)s", value, **p),
+        "accepted": lambda: nMsg(
+            "had %(num)s answer accepted in %(days)s days; a typical active member: %(median)s",
+            "had %(num)s answers accepted in %(days)s days; a typical active member: %(median)s", value, **p),
+        "accepted_all": lambda: nMsg(
+            "had %(num)s answer accepted in all; a typical active member: %(median)s",
+            "had %(num)s answers accepted in all; a typical active member: %(median)s", value, **p),
+        "members_helped": lambda: nMsg(
+            "answered questions of %(num)s member in %(days)s days; a typical active member: %(median)s",
+            "answered questions of %(num)s different members in %(days)s days; a typical active member: %(median)s", value, **p),
+        "first_responses": lambda: nMsg(
+            "was first to answer %(num)s question in %(days)s days; a typical active member: %(median)s",
+            "was first to answer %(num)s questions in %(days)s days; a typical active member: %(median)s", value, **p),
+        "votes_given": lambda: nMsg(
+            "voted %(num)s time in %(days)s days; a typical active member: %(median)s",
+            "voted %(num)s times in %(days)s days; a typical active member: %(median)s", value, **p),
+        "members_voted": lambda: nMsg(
+            "voted for %(num)s member in %(days)s days; a typical active member: %(median)s",
+            "voted for %(num)s different members in %(days)s days; a typical active member: %(median)s", value, **p),
+        "ideas_proposed": lambda: nMsg(
+            "proposed %(num)s idea in %(days)s days; a typical active member: %(median)s",
+            "proposed %(num)s ideas in %(days)s days; a typical active member: %(median)s", value, **p),
+        "idea_votes_received": lambda: nMsg(
+            "their ideas received %(num)s vote in %(days)s days; a typical active member: %(median)s",
+            "their ideas received %(num)s votes in %(days)s days; a typical active member: %(median)s", value, **p),
+        "ideas_shipped": lambda: nMsg(
+            "%(num)s of their ideas shipped; a typical active member: %(median)s",
+            "%(num)s of their ideas shipped; a typical active member: %(median)s", value, **p),
+        "idea_votes_cast": lambda: nMsg(
+            "voted for %(num)s idea in %(days)s days; a typical active member: %(median)s",
+            "voted for %(num)s ideas in %(days)s days; a typical active member: %(median)s", value, **p),
+        "flags_agreed": lambda: nMsg(
+            "raised %(num)s flag moderators agreed with in %(days)s days; a typical active member: %(median)s",
+            "raised %(num)s flags moderators agreed with in %(days)s days; a typical active member: %(median)s", value, **p),
+        "edits_of_others": lambda: nMsg(
+            "improved %(num)s post of other members in %(days)s days; a typical active member: %(median)s",
+            "improved %(num)s posts of other members in %(days)s days; a typical active member: %(median)s", value, **p),
+        "net_score": lambda: nMsg(
+            "net score of %(num)s from other members' votes; a typical active member: %(median)s",
+            "net score of %(num)s from other members' votes; a typical active member: %(median)s", value, **p),
+        "karma_reversed": lambda: nMsg(
+            "%(num)s karma point was reversed by the anti-gaming check; a typical active member: %(median)s",
+            "%(num)s karma points were reversed by the anti-gaming check; a typical active member: %(median)s", value, **p),
+        "vote_concentration": lambda: Msg(
+            N_("%(value)s%% of the upvotes received in %(days)s days came from just 3 accounts"), value=value, days=days),
+        "flags_against": lambda: nMsg(
+            "%(num)s flag against their posts was upheld; a typical active member: %(median)s",
+            "%(num)s flags against their posts were upheld; a typical active member: %(median)s", value, **p),
+        "suspensions": lambda: nMsg(
+            "suspended %(num)s time; a typical active member: %(median)s",
+            "suspended %(num)s times; a typical active member: %(median)s", value, **p),
+    }
+    return words[name]() if name in words else None
+
+
+def active_medians(snapshot: Snapshot) -> dict[str, float]:
+    """Each signal's median among the members active in the window (everyone when nobody is)."""
+    matrix = snapshot.matrix
+    if not len(matrix):
+        return {name: 0.0 for name in snapshot.names}
+    columns = [snapshot.names.index(name) for name in ACTIVE_IN_WINDOW if name in snapshot.names]
+    active = np.any(matrix[:, columns] > 0, axis=1) if columns else np.ones(len(matrix), bool)
+    chosen = matrix[active] if np.any(active) else matrix
+    return dict(zip(snapshot.names, np.median(chosen, axis=0).tolist()))
 
 
 def penalty_points(values: dict[str, float], concentration_share: float) -> dict[str, int]:
@@ -38,27 +157,38 @@ def penalty_points(values: dict[str, float], concentration_share: float) -> dict
 
 
 def _shown(name: str, value: float) -> float | int:
-    digits = SIGNAL_BY_NAME[name].digits
+    signal = SIGNAL_BY_NAME.get(name)
+    digits = signal.digits if signal else 0
     return round(value, digits) if digits else int(round(value))
+
+
+def _really_moves(name: str, push: float, strongest: float, value, median) -> bool:
+    """A push worth a sentence: not tiny beside the strongest, not trivial, and pointing the way the
+    member's value stands against the active members' median (no "last visit 69 days ago" as a lift)."""
+    if abs(push) < MIN_SHARE_OF_STRONGEST * strongest:
+        return False
+    if push > 0 and value < MIN_LIFT_VALUE.get(name, 0):
+        return False
+    kind = SIGNAL_BY_NAME[name].kind if name in SIGNAL_BY_NAME else GOOD
+    better = value < median if kind == LOWER_IS_BETTER else value > median
+    worse = value > median if kind == LOWER_IS_BETTER else value < median
+    return better if push > 0 else worse
 
 
 def reasons(
     values: dict[str, float], medians: dict[str, float], pushes: dict[str, float], points: dict[str, int],
     window_days: int = 90,
 ) -> list[dict]:
-    """The 3-5 reasons behind one score: strongest pushes first, then every penalty (JSON-ready);
-    each names the signals' recent window in days."""
+    """The reasons behind one score: the strongest pushes that really move it, then every penalty
+    (JSON-ready); each names the signals' recent window in days."""
     ranked = sorted(((abs(push), name, push) for name, push in pushes.items() if abs(push) > 1e-9), reverse=True)
-    items = [
-        {
-            "signal": name,
-            "effect": "lifts" if push > 0 else "lowers",
-            "value": _shown(name, values.get(name, 0)),
-            "median": _shown(name, medians.get(name, 0)),
-            "days": window_days,
-        }
-        for _size, name, push in ranked[:MAX_REASONS]
-    ]
+    strongest = ranked[0][0] if ranked else 0.0
+    items = []
+    for _size, name, push in ranked:
+        value, median = _shown(name, values.get(name, 0)), _shown(name, medians.get(name, 0))
+        if len(items) < MAX_REASONS and _really_moves(name, push, strongest, value, median):
+            items.append({"signal": name, "effect": "lifts" if push > 0 else "lowers", "value": value,
+                          "median": median, "days": window_days})
     for name in PENALTIES:
         if name in points:
             items.append({
@@ -69,11 +199,38 @@ def reasons(
     return items
 
 
-def sentence(item: dict) -> Msg:
-    """One reason as a translatable sentence ("answered 14 questions ...; median 0")."""
-    phrase = SIGNAL_BY_NAME[item["signal"]].phrase
+DECIMAL_PHRASES = {
+    "votes_per_post": N_("%(value)s net votes per post in %(days)s days; a typical active member: %(median)s"),
+    "trend": N_("posting trend %(value)s (last 30 days against the 60 before; 0 is steady); a typical active member: %(median)s"),
+}
+
+
+def _response_hours(item: dict, days: int) -> Msg:
+    cap = days * 24
+    if item["value"] >= cap:
+        return Msg(N_("has not yet answered a question first in %(days)s days"), days=days)
+    if item["median"] >= cap:
+        return Msg(N_("answers first within %(value)s hours (median of their first answers); most active members have not answered first"),
+                   value=item["value"])
+    return Msg(N_("answers first within %(value)s hours (median of their first answers); a typical active member: %(median)s hours"),
+               value=item["value"], median=item["median"])
+
+
+def sentence(item: dict, imported: bool = False) -> Msg:
+    """One reason as a translatable sentence ("answered 1 question ...; a typical active member: 0");
+    `imported`: the community's days of presence were derived from activity, so "active", not "visited"."""
+    name = item["signal"]
     # Runs stored before the window was recorded used the 90-day default.
-    return Msg(phrase, value=item["value"], median=item["median"], days=item.get("days", 90))
+    days = item.get("days", 90)
+    if name == "response_hours":
+        return _response_hours(item, days)
+    value = item["value"]
+    if isinstance(value, int) or float(value).is_integer():
+        counted = _counted(name, int(value), item["median"], days, imported)
+        if counted is not None:
+            return counted
+    phrase = DECIMAL_PHRASES.get(name) or SIGNAL_BY_NAME[name].phrase
+    return Msg(phrase, value=value, median=item["median"], days=days)
 
 
 def penalty_sentence(item: dict) -> Msg:

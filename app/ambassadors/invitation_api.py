@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
@@ -89,7 +89,7 @@ class HolderRead(BaseModel):
     member: str
     granted_at: datetime
     granted_by: str | None
-    last_seen_at: datetime | None
+    last_active: date | None
     posts_recent: int
     quiet: bool
 
@@ -191,7 +191,7 @@ def holders(request: Request, db: SessionDep, viewer: MemberDep, paging: PagingD
     rows = [holder for name, items in found.items() if role in (None, name) for holder in items]
     return paging.slice(rows, lambda h: HolderRead(
         role=h.role, member=h.username, granted_at=h.granted_at, granted_by=h.granted_by,
-        last_seen_at=h.last_seen_at, posts_recent=h.posts_recent, quiet=h.quiet,
+        last_active=h.last_active, posts_recent=h.posts_recent, quiet=h.quiet,
     ))
 
 

@@ -18,7 +18,10 @@ from app.ambassadors.permissions import can_see_candidates
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, NotFound, ValidationFailed
 from app.i18n import N_, Msg, translate
-from app.web import Viewer, flash, get_now, gettext_for, redirect, render
+from app.web import (
+    Viewer, earlier_submission, flash, get_now, gettext_for, redirect, render, request_language, submitted,
+    translations_for,
+)
 
 router = APIRouter()
 FormStr = Annotated[str, Form()]
@@ -42,12 +45,15 @@ def member_named(db, username: str) -> User:
 def suggested_message(db, request: Request, user: User, profile: str) -> str:
     """A personal message pre-filled with the member's own evidence from the newest scoring run."""
     gettext = gettext_for(request)
-    explanation = db.scalar(
-        select(MemberScore.explanation).join(ScoringRun, ScoringRun.id == MemberScore.run_id)
+    found = db.execute(
+        select(MemberScore.explanation, ScoringRun.windows).join(ScoringRun, ScoringRun.id == MemberScore.run_id)
         .where(MemberScore.user_id == user.id, MemberScore.profile == profile)
-        .order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
-    )
-    evidence = [translate(gettext, sentence) for effect, sentence in views.sentences(json.loads(explanation or "[]"))
+        .order_by(ScoringRun.id.desc()).limit(1)
+    ).first()
+    explanation, windows = found if found else ("[]", "{}")
+    imported = bool(json.loads(windows or "{}").get("derived_visits"))
+    plural = translations_for(request_language(request))
+    evidence = [translate(plural, sentence) for effect, sentence in views.sentences(json.loads(explanation or "[]"), imported)
                 if effect == "lifts"][:3]
     lines = [gettext("Hello %(name)s,") % {"name": user.display_name}, ""]
     lines.append(gettext("Thank you for everything you do in this community. What stood out to us:"))
@@ -74,11 +80,16 @@ def invite_form(request: Request, username: str, db: SessionDep, viewer: MemberD
 
 
 @router.post("/ambassadors/invite/{username}")
-def invite(request: Request, username: str, db: SessionDep, viewer: MemberDep, role: FormStr = "", message: FormStr = ""):
+def invite(
+    request: Request, username: str, db: SessionDep, viewer: MemberDep, role: FormStr = "", message: FormStr = "",
+    form_key: FormStr = "",
+):
     """Send the invitation; any limit re-renders the form with the reason and the message kept."""
     manager(viewer)
     user = member_named(db, username)
     profile = role if role in PROFILES else "helper"
+    if earlier := earlier_submission(request, db, viewer.id, form_key, "invitation"):
+        return earlier
     try:
         invitations.invite(db, request.app.state.settings, user=user, role=role, inviter_id=viewer.id,
                            message=message, now=get_now(request))
@@ -87,7 +98,7 @@ def invite(request: Request, username: str, db: SessionDep, viewer: MemberDep, r
     except AppError as error:
         return _invite_form(request, user, profile, message, status=error.status_code, problem=error.message)
     flash(request, Msg(N_("Invitation sent to %(name)s."), name=user.display_name), "success")
-    return redirect(f"/ambassadors?profile={role}")
+    return redirect(submitted(db, viewer.id, form_key, f"/ambassadors?profile={role}"))
 
 
 @router.post("/ambassadors/candidates/{username}/{kind}")

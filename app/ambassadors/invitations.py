@@ -24,6 +24,7 @@ from app.db import Base
 from app.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from app.events import publish
 from app.forum.models import Notification, NotificationSetting
+from app.forum import queries as forum_queries
 from app.forum.queries import unsubscribe_url
 from app.i18n import N_, Msg
 from app.mail import queue_email
@@ -130,7 +131,7 @@ def _check_role(role: str) -> str:
 
 
 def _latest_run_id(session: Session) -> int | None:
-    return session.scalar(select(ScoringRun.id).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1))
+    return session.scalar(select(ScoringRun.id).order_by(ScoringRun.id.desc()).limit(1))  # as queries.latest_run
 
 
 def holds_role(session: Session, user_id: int, role: str) -> bool:
@@ -171,10 +172,14 @@ def open_invitations(session: Session, profile: str, now: datetime) -> dict[int,
 
 def check_can_invite(session: Session, settings, *, user: User, role: str, inviter_id: int, now: datetime) -> None:
     """Every limit on inviting a member into a role; raises with a message a manager can act on."""
+    if user.id == inviter_id:
+        raise Forbidden(N_("You cannot invite yourself into a role; ask another manager."))
     if user.ambassador_opt_out:
         raise Forbidden(Msg(N_("%(name)s asked not to be invited into community roles."), name=user.display_name))
     if holds_role(session, user.id, role):
         raise Conflict(Msg(N_("%(name)s already has this role."), name=user.display_name))
+    if forum_queries.suspended_until(session, user.id, now) is not None:
+        raise Conflict(Msg(N_("%(name)s is suspended; invite them once the suspension has ended."), name=user.display_name))
     decision = active_decision(session, user.id, role, now)
     if decision is not None and decision.kind == "dismiss":
         raise Conflict(Msg(N_("%(name)s was dismissed as a candidate for this role: %(reason)s"),

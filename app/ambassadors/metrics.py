@@ -1,4 +1,10 @@
-"""Ranking quality: precision@k and NDCG@k (graded by a count per member), in plain Python."""
+"""Ranking quality: precision@k and NDCG@k (graded by a count per member), in plain Python.
+
+Rankings come from scores, and scores tie (most members of a pool have no answers at all). The
+`expected_*` functions give the exact expectation over every random order of tied members: a
+position inside a block of tied members holds each of them with equal probability, so its
+expected gain is the block's mean gain. Nothing depends on member ids or on one shuffle.
+"""
 
 from __future__ import annotations
 
@@ -23,3 +29,36 @@ def ndcg_at_k(ranking: list[int], gains: dict[int, float], k: int) -> float:
     if ideal <= 0:
         return 0.0
     return dcg([gains.get(member, 0.0) for member in ranking[:k]]) / ideal
+
+
+def expected_position_gains(scores: dict[int, float], pool, gains: dict[int, float], k: int) -> list[float]:
+    """The expected gain at each of the first k positions when `pool` is ranked by score (higher
+    first; a member without a score counts 0) and tied members are ordered at random."""
+    ordered = sorted(pool, key=lambda m: -scores.get(m, 0.0))
+    expected: list[float] = []
+    start = 0
+    while start < len(ordered) and start < k:
+        value = scores.get(ordered[start], 0.0)
+        end = start
+        while end < len(ordered) and scores.get(ordered[end], 0.0) == value:
+            end += 1
+        mean = sum(gains.get(m, 0.0) for m in ordered[start:end]) / (end - start)
+        expected.extend([mean] * (min(end, k) - start))
+        start = end
+    return expected
+
+
+def expected_ndcg_at_k(scores: dict[int, float], pool, gains: dict[int, float], k: int) -> float:
+    """NDCG@k of the score order, averaged exactly over random orders of tied members."""
+    ideal = dcg(sorted((gains.get(m, 0.0) for m in pool), reverse=True)[:k])
+    if ideal <= 0:
+        return 0.0
+    return dcg(expected_position_gains(scores, pool, gains, k)) / ideal
+
+
+def expected_precision_at_k(scores: dict[int, float], pool, relevant: set[int], k: int) -> float:
+    """Precision@k of the score order, averaged exactly over random orders of tied members."""
+    if k <= 0:
+        return 0.0
+    hits = {m: 1.0 for m in relevant}
+    return sum(expected_position_gains(scores, pool, hits, k)) / k

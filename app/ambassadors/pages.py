@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 
 from app.accounts import queries as accounts_queries
 from app.accounts.auth import MemberDep
-from app.ambassadors import backtest, invitations, journey, queries, service, views
+from app.ambassadors import invitations, journey, queries, views
 from app.ambassadors.models import PROFILES
 from app.ambassadors.permissions import can_see_candidates, can_see_journey
 from app.ambassadors.signals import SIGNALS
@@ -41,14 +41,14 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
     profile = views.check_profile(profile)
     settings = request.app.state.settings
     run = queries.latest_run(db)
-    rows = queries.candidates(db, run, profile, settings.ambassador_candidates_shown) if run else []
-    hidden = invitations.hidden_candidates(db, profile, get_now(request))
-    rows = [row for row in rows if row.user_id not in hidden]
+    now = get_now(request)
+    hidden = invitations.hidden_candidates(db, profile, now) | {viewer.id}
+    rows = queries.candidates(db, run, profile, settings.ambassador_candidates_shown, now=now, exclude=hidden) if run else []
     return render(request, "ambassadors/candidates.html", {
         "run": run, "profile": profile, "profiles": PROFILES, "profile_names": views.PROFILE_NAMES,
-        "rows": [(row, views.sentences(row.explanation)) for row in rows], "flag_names": views.FLAG_NAMES,
+        "rows": [(row, views.sentences(row.explanation, views.imported(run))) for row in rows], "flag_names": views.FLAG_NAMES,
         "stage_names": journey.STAGE_NAMES, "note": views.model_note(run, profile) if run else None,
-        "quality": run.quality.get(profile, {}) if run else {},
+        "honesty": views.honesty_of(run, profile), "honesty_lines": views.honesty_lines(run, profile),
         "invited": invitations.open_invitations(db, profile, get_now(request)),
     })
 
@@ -57,6 +57,8 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
 def start_run(request: Request, db: SessionDep, viewer: MemberDep):
     """Run scoring now (a new run; earlier runs stay as they are)."""
     _manager(viewer)
+    from app.ambassadors import service  # NumPy and scikit-learn load only in a worker that runs scoring
+
     service.run_scoring(db, request.app.state.settings, get_now(request), trigger="web")
     flash(request, N_("A new scoring run is ready."), "success")
     return redirect("/ambassadors")
@@ -72,7 +74,8 @@ def member_detail(request: Request, username: str, db: SessionDep, viewer: Membe
     return render(request, "ambassadors/member.html", {
         "member": member, "history": history, "signals": SIGNALS, "profiles": PROFILES,
         "profile_names": views.PROFILE_NAMES, "stage_names": journey.STAGE_NAMES, "flag_names": views.FLAG_NAMES,
-        "reasons": {p: views.sentences(latest.explanations.get(p, [])) for p in PROFILES} if latest else {},
+        "reasons": {p: views.sentences(latest.explanations.get(p, []), views.imported(queries.latest_run(db)))
+                    for p in PROFILES} if latest else {},
     })
 
 
@@ -97,6 +100,8 @@ def _date(value: str, field: str, errors: dict) -> datetime | None:
 def backtest_page(request: Request, db: SessionDep, viewer: MemberDep, cutoff: str = "", horizon: str = "90"):
     """Had we scored at a past date, how well would each profile and baseline have found the real helpers?"""
     _manager(viewer)
+    from app.ambassadors import backtest  # loads NumPy and scikit-learn; only this manager page needs them
+
     result, errors = None, {}
     if cutoff:
         moment = _date(cutoff, "cutoff", errors)

@@ -6,11 +6,13 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts import queries as accounts_queries
+from app.accounts.models import Group, GroupMembership, User
 from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun
+from app.forum.models import Suspension
 
 
 @dataclass(frozen=True)
@@ -54,10 +56,12 @@ def _run_info(run: ScoringRun) -> RunInfo:
 
 
 def latest_run(session: Session, before: datetime | None = None) -> RunInfo | None:
-    """The newest run (optionally the newest as of before a moment)."""
-    query = select(ScoringRun).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
-    if before is not None:
-        query = query.where(ScoringRun.as_of < before)
+    """The run made last, whatever its as-of moment (the button, the CLI, the worker or the demo);
+    with `before`, the run with the newest as-of moment before it."""
+    if before is None:
+        query = select(ScoringRun).order_by(ScoringRun.id.desc()).limit(1)
+    else:
+        query = select(ScoringRun).where(ScoringRun.as_of < before).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
     run = session.scalars(query).first()
     return _run_info(run) if run else None
 
@@ -68,16 +72,33 @@ def recent_runs(session: Session, limit: int = 20) -> list[RunInfo]:
     return [_run_info(run) for run in runs]
 
 
-def candidates(session: Session, run: RunInfo, profile: str, limit: int) -> list[Candidate]:
-    """The best-scored members of a profile in a run, with their trend against the previous run."""
+def _actionable(profile: str, now: datetime, exclude: set[int]):
+    """Conditions on MemberScore.user_id: members a manager can invite into the profile's role now."""
+    holder = (
+        select(GroupMembership.id).join(Group, Group.id == GroupMembership.group_id)
+        .where(GroupMembership.user_id == MemberScore.user_id, Group.name == profile)
+    )
+    suspended = select(Suspension.id).where(
+        Suspension.user_id == MemberScore.user_id, Suspension.starts_at <= now, Suspension.ends_at > now,
+        Suspension.lifted_at.is_(None),
+    )
+    opted_out = select(User.id).where(User.id == MemberScore.user_id, User.ambassador_opt_out.is_(True))
+    return [~exists(holder), ~exists(suspended), ~exists(opted_out), MemberScore.user_id.not_in(exclude or {-1})]
+
+
+def candidates(session: Session, run: RunInfo, profile: str, limit: int, *, now: datetime,
+               exclude: set[int] = frozenset()) -> list[Candidate]:
+    """The best-scored members of a profile in a run a manager can act on, with their trend against
+    the previous run: never a holder of the role, a suspended or opted-out member, nor anyone in
+    `exclude` (the manager looking, dismissed or snoozed members). Ranks count the listed members."""
     previous = session.scalar(
-        select(ScoringRun.id).where(ScoringRun.as_of < run.as_of).order_by(ScoringRun.as_of.desc(), ScoringRun.id.desc()).limit(1)
+        select(ScoringRun.id).where(ScoringRun.id < run.id).order_by(ScoringRun.id.desc()).limit(1)
     )
     rows = session.execute(
         select(MemberScore.user_id, MemberScore.score, MemberScore.rank, MemberScore.explanation,
                MemberSnapshot.flags, MemberSnapshot.stage)
         .join(MemberSnapshot, (MemberSnapshot.run_id == MemberScore.run_id) & (MemberSnapshot.user_id == MemberScore.user_id))
-        .where(MemberScore.run_id == run.id, MemberScore.profile == profile)
+        .where(MemberScore.run_id == run.id, MemberScore.profile == profile, *_actionable(profile, now, set(exclude)))
         .order_by(MemberScore.rank)
         .limit(limit)
     ).all()
@@ -91,11 +112,11 @@ def candidates(session: Session, run: RunInfo, profile: str, limit: int) -> list
     people = accounts_queries.members_by_id(session, ids)
     return [
         Candidate(
-            row.user_id, people[row.user_id].username, people[row.user_id].display_name, row.score, row.rank,
+            row.user_id, people[row.user_id].username, people[row.user_id].display_name, row.score, position,
             round(row.score - before[row.user_id], 1) if row.user_id in before else None,
             json.loads(row.explanation), json.loads(row.flags), row.stage,
         )
-        for row in rows
+        for position, row in enumerate(rows, start=1)
     ]
 
 
@@ -188,3 +209,69 @@ def sustained_high_scorers(session: Session, now: datetime, days: int, threshold
         select(best.c.user_id).where(best.c.best >= threshold).group_by(best.c.user_id).having(func.count() == len(run_ids))
     )
     return {user_id for (user_id,) in rows}
+
+
+@dataclass(frozen=True)
+class InvitationOutcome:
+    """One invitation as the pipeline counts it: when it was sent and answered, and whether the
+    member, once in the role, still held it and posted in the 30 days up to day 30 and day 90."""
+
+    role: str
+    user_id: int
+    created_at: datetime
+    status: str
+    responded_at: datetime | None
+    active_30: bool
+    active_90: bool
+
+
+def invitation_outcomes(session: Session, since: datetime, until: datetime) -> list[InvitationOutcome]:
+    """Invitations sent in [since, until), with what followed an acceptance (two statements)."""
+    from sqlalchemy import and_, case, exists
+
+    from app.accounts.models import Group, GroupMembership
+    from app.ambassadors.invitations import Invitation
+    from app.db import seconds_between
+    from app.forum.models import Post
+
+    after = seconds_between(session, Post.created_at, Invitation.responded_at)
+    posted = dict((row[0], (row[1], row[2])) for row in session.execute(
+        select(
+            Invitation.id,
+            func.sum(case((after <= 30 * 86400, 1), else_=0)),
+            func.sum(case((after > 60 * 86400, 1), else_=0)),
+        )
+        .join(Post, and_(Post.author_id == Invitation.user_id, Post.created_at > Invitation.responded_at,
+                         Post.deleted_at.is_(None)))
+        .where(Invitation.status == "accepted", Invitation.created_at >= since, Invitation.created_at < until,
+               after <= 90 * 86400)
+        .group_by(Invitation.id)
+    ))
+    holds = exists().where(GroupMembership.user_id == Invitation.user_id, GroupMembership.group_id == Group.id,
+                           Group.name == Invitation.role)
+    rows = session.execute(
+        select(Invitation.id, Invitation.role, Invitation.user_id, Invitation.created_at, Invitation.status,
+               Invitation.responded_at, holds)
+        .where(Invitation.created_at >= since, Invitation.created_at < until)
+        .order_by(Invitation.created_at, Invitation.id)
+    )
+    result = []
+    for id_, role, user_id, created_at, status, responded_at, holding in rows:
+        in_30, in_90 = posted.get(id_, (0, 0))
+        result.append(InvitationOutcome(role, user_id, created_at, status, responded_at,
+                                        bool(holding and in_30), bool(holding and in_90)))
+    return result
+
+
+def reengagement_returns(session: Session, now: datetime):
+    """Returns after nudges beside the same-band baseline: (per band, overall, still in their window)."""
+    from app.ambassadors.reengagement_rates import return_rates
+
+    return return_rates(session, now)
+
+
+def journey_stages() -> list[tuple[str, str]]:
+    """The journey ladder in order: (stage, untranslated name)."""
+    from app.ambassadors.journey import STAGE_NAMES, STAGES
+
+    return [(stage, STAGE_NAMES[stage]) for stage in STAGES]

@@ -2,7 +2,8 @@
 limits on nudging them, sending a nudge (by a manager, or automatically by the worker), and the
 return rate of nudged members beside comparable members who were not nudged.
 
-A member's last visit is their newest `user_visit` day. A lapsed champion is a member whose newest
+A member's last visit is their last active day (accounts.queries.last_active_days, the definition
+signals, role reviews and profiles share). A lapsed champion is a member whose newest
 helper score (profile `helper`) ranked in the top quarter of its run and who has been quiet
 reengage_champion_min_days..reengage_champion_max_days. When the first nudge of a day is sent, every
 other nudgeable quiet member is written to the baseline for that day with their quiet band; the
@@ -17,7 +18,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User, UserVisit
+from app.accounts import queries as accounts_queries
+from app.accounts.models import User
 from app.ambassadors import reengagement_facts as facts
 from app.ambassadors.models import MemberScore, ScoringRun
 from app.ambassadors.reengagement_models import Baseline, Nudge, ReengagementConfig
@@ -61,13 +63,8 @@ class LapsedMember:
 
 
 def _last_visits(today: date):
-    """Each member's newest visit day up to `today` (a history built later never leaks backwards)."""
-    return (
-        select(UserVisit.user_id, func.max(UserVisit.day).label("last_day"))
-        .where(UserVisit.day <= today)
-        .group_by(UserVisit.user_id)
-        .subquery()
-    )
+    """Each member's last active day up to `today` (the one definition in accounts.queries)."""
+    return accounts_queries.last_active_days(today)
 
 
 def _latest_helper_scores():
@@ -199,7 +196,7 @@ def _block_reason(settings, person, mail_off: bool, sent: list[datetime], last_d
 
 
 def _last_day(session: Session, user_id: int, today: date) -> date | None:
-    return session.scalar(select(func.max(UserVisit.day)).where(UserVisit.user_id == user_id, UserVisit.day <= today))
+    return accounts_queries.last_active(session, [user_id], today).get(user_id)
 
 
 def check_nudge(session: Session, settings, user_id: int, now: datetime) -> User:

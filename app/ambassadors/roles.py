@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
@@ -38,7 +38,7 @@ class Holder:
     role: str
     granted_at: datetime
     granted_by: str | None
-    last_seen_at: datetime | None
+    last_active: date | None  # accounts.queries.last_active_days, as everywhere
     posts_recent: int
     quiet: bool
 
@@ -46,22 +46,24 @@ class Holder:
 def holders(session: Session, settings, now: datetime) -> dict[str, list[Holder]]:
     """Every holder of helper, moderator, ambassador and labs, by role, in two statements."""
     granter = aliased(User)
+    active = accounts_queries.last_active_days(now.date())
     rows = session.execute(
-        select(Group.name, GroupMembership.granted_at, User.id, User.username, User.display_name, User.last_seen_at,
+        select(Group.name, GroupMembership.granted_at, User.id, User.username, User.display_name, active.c.last_day,
                granter.display_name.label("granted_by"))
         .join(Group, Group.id == GroupMembership.group_id)
         .join(User, User.id == GroupMembership.user_id)
+        .outerjoin(active, active.c.user_id == User.id)
         .outerjoin(granter, granter.id == GroupMembership.granted_by_id)
         .where(Group.name.in_(PROFILES))
         .order_by(Group.name, User.username_key)
     ).all()
     posts = forum_queries.post_activity_by_member(session, now - timedelta(days=ACTIVITY_DAYS), now)["posts"]
-    quiet_since = now - timedelta(days=settings.role_quiet_days)
+    quiet_since = (now - timedelta(days=settings.role_quiet_days)).date()
     found: dict[str, list[Holder]] = {role: [] for role in PROFILES}
     for row in rows:
         found[row.name].append(Holder(
-            row.id, row.username, row.display_name, row.name, row.granted_at, row.granted_by, row.last_seen_at,
-            int(posts.get(row.id, 0)), row.last_seen_at is None or row.last_seen_at < quiet_since,
+            row.id, row.username, row.display_name, row.name, row.granted_at, row.granted_by, row.last_day,
+            int(posts.get(row.id, 0)), row.last_day is None or row.last_day < quiet_since,
         ))
     return found
 
@@ -69,7 +71,7 @@ def holders(session: Session, settings, now: datetime) -> dict[str, list[Holder]
 def quiet_holders(session: Session, settings, now: datetime) -> list[Holder]:
     """The periodic review: holders with no visit in `role_quiet_days`, longest quiet first."""
     quiet = [holder for role in holders(session, settings, now).values() for holder in role if holder.quiet]
-    return sorted(quiet, key=lambda h: (h.last_seen_at is not None, h.last_seen_at or now, h.username))
+    return sorted(quiet, key=lambda h: (h.last_active is not None, h.last_active or now.date(), h.username))
 
 
 def remove(session: Session, settings, *, user_id: int, role: str, manager_id: int, message: str, now: datetime) -> None:

@@ -28,7 +28,7 @@ def roles_page(request: Request, db: SessionDep, viewer: MemberDep):
     return render(request, "ambassadors/roles.html", {
         "by_role": by_role, "profiles": PROFILES, "role_names": ROLE_NAMES,
         "quiet": sorted((h for role in by_role.values() for h in role if h.quiet),
-                        key=lambda h: (h.last_seen_at is not None, h.last_seen_at or now, h.username)),
+                        key=lambda h: (h.last_active is not None, h.last_active or now.date(), h.username)),
         "quiet_days": settings.role_quiet_days, "activity_days": roles.ACTIVITY_DAYS,
     })
 

@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from app.accounts import queries as accounts_queries
-from app.ambassadors import decisions, journey, training
+from app.ambassadors import decisions, honesty, journey, training
 from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun
 from app.ambassadors.queries import sustained_high_scorers
 from app.ambassadors.scoring import MODEL_VERSION
@@ -54,15 +54,20 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
     roles = {m.id: m.roles for m in members}
     opted_out = {m.id for m in members if m.opted_out}
     stages = _stages(session, settings, now, scored, roles)
+    honest = honesty.evaluate(session, settings, scored.evaluation)
+    quality = {profile: dict(scored.quality.get(profile, {}), honesty=honest[profile]) for profile in honest}
+    rule_values = honesty.rule_values_now(session, now, scored.snapshot.member_ids, honest)
     run = ScoringRun(
         as_of=now,
         trigger=trigger,
         model_version=MODEL_VERSION,
         parameters=json.dumps({name: getattr(settings, name) for name in PARAMETERS}, sort_keys=True),
-        windows=json.dumps(scored.windows, sort_keys=True),
+        # Imported communities have visit days derived from activity: reasons then say "active".
+        windows=json.dumps(dict(scored.windows, derived_visits=accounts_queries.derived_visits_before(session, now.date())),
+                           sort_keys=True),
         member_count=len(scored.snapshot.member_ids),
         training_rows=max((model.training_rows for model in scored.models.values()), default=0),
-        quality=json.dumps(scored.quality, sort_keys=True),
+        quality=json.dumps(quality, sort_keys=True),
         models=json.dumps({
             profile: {"trained": model.trained, "positives": model.positives, "training_rows": model.training_rows,
                       "weights": model.weights(), "decisions": learned[profile]}
@@ -75,7 +80,7 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
     mark = time.perf_counter()
     score_rows = []
     for profile, scores in scored.scores.items():
-        ranked = scored.ranking(profile, members=set(scores) - opted_out)
+        ranked = honesty.ranking(scores, set(scores) - opted_out, rule_values.get(profile))
         for rank, member in enumerate(ranked, start=1):
             score_rows.append({
                 "run_id": run.id, "user_id": member, "profile": profile, "score": scores[member], "rank": rank,

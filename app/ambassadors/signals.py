@@ -11,12 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
 from sqlalchemy.orm import Session
 
-from app.ambassadors.timeline import Facts, Timeline
 from app.i18n import N_
+
+if TYPE_CHECKING:  # NumPy and the timeline load only where a run computes signals, not in web workers
+    import numpy as np
+
+    from app.ambassadors.timeline import Facts
 
 GOOD, LOWER_IS_BETTER, PENALTY = "good", "lower_is_better", "penalty"
 CONCENTRATION_MIN_UPVOTES = 10
@@ -295,6 +299,8 @@ class Snapshot:
 
 def snapshot_of(facts: Facts) -> Snapshot:
     """All signals for the members of `facts`, one column per signal (missing values are 0)."""
+    import numpy as np
+
     ids = np.asarray(facts.member_ids, dtype=np.int64)
     matrix = np.zeros((len(ids), len(SIGNALS)))
     for column, signal_ in enumerate(SIGNALS):
@@ -313,9 +319,13 @@ def snapshot_of(facts: Facts) -> Snapshot:
 
 def feature_matrix(session: Session, now: datetime, window_days: int = 90, short_days: int = 30) -> Snapshot:
     """All signals for all members who joined before `now`."""
+    from app.ambassadors.timeline import Timeline
+
     return snapshot_of(Timeline(session, [now], window_days, short_days).facts_at(now))
 
 
 def labels(session: Session, start: datetime, end: datetime) -> dict[str, dict[int, float]]:
     """What each member did in [start, end), per profile (see Timeline.labels)."""
+    from app.ambassadors.timeline import Timeline
+
     return Timeline(session, [], label_bounds=(start, end)).labels(start, end)

@@ -121,9 +121,11 @@ class Timeline:
         post_id, author, asker, bucket = posts[:, 0], posts[:, 1], posts[:, 2], posts[:, 3]
         alive = (author > 0) & (posts[:, 7] == 0)
         self.posts = self._dense(np.column_stack((author, bucket, np.ones(len(posts), np.int64), posts[:, 4:7]))[alive], 6)
+        # Distinct members helped needs the asker; an answer to a deleted member's question still
+        # counts as an answer (post_rows flags it) and can be accepted, but names nobody to count.
         is_answer = alive & (posts[:, 6] == 1) & (asker > 0)
         self.askers = self._pairs(author[is_answer], asker[is_answer], bucket[is_answer])
-        accepted = alive & (posts[:, 8] >= 0) & (asker > 0) & (asker != author)
+        accepted = alive & (posts[:, 8] >= 0) & (asker != author)
         self.accepted = np.column_stack((author, posts[:, 8], bucket))[accepted]
         author_of = np.zeros(int(post_id.max(initial=0)) + 1, np.int64)
         author_of[post_id] = author

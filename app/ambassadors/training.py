@@ -40,6 +40,8 @@ class Scored:
     quality: dict[str, dict] = field(default_factory=dict)
     windows: dict = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # In memory only: the quality check's pool, truth and raw outputs per profile (see quality()).
+    evaluation: dict = field(default_factory=dict)
 
     def ranking(self, profile: str, members=None) -> list[int]:
         """Member ids from the best score down (ties by id), optionally only those in `members`."""
@@ -98,8 +100,11 @@ def fit(profile: str, past: list[History], current_x, min_positive: int) -> scor
     return scoring.fit_profile(profile, features, scoring.as_targets(targets), current_x, min_positive)
 
 
-def quality(session: Session, settings, past: list[History], k: int = 25) -> dict[str, dict]:
-    """Backtest each profile at the newest past cutoff, trained only on the cutoffs before it."""
+def quality(session: Session, settings, past: list[History], k: int = 25, keep: dict | None = None) -> dict[str, dict]:
+    """Backtest each profile at the newest past cutoff, trained only on the cutoffs before it.
+
+    `keep` receives the pool, the cutoff and, per profile, (raw output by member, truth by member),
+    so the run can compare the profile with the simple rules on the same ground (ambassadors.honesty)."""
     if len(past) < 2:
         return {profile: {"evaluated": False} for profile in PROFILES}
     newest, older = past[0], past[1:]
@@ -113,11 +118,12 @@ def quality(session: Session, settings, past: list[History], k: int = 25) -> dic
             continue
         model = fit(profile, older, features, settings.ambassador_min_positive)
         raw = model.predict(features).tolist()
-        order = sorted(
-            (m for m in newest.snapshot.member_ids if m in pool),
-            key=lambda m, by={m: r for m, r in zip(newest.snapshot.member_ids, raw)}: (-by[m], m),
-        )
+        by = {m: r for m, r in zip(newest.snapshot.member_ids, raw)}
+        order = sorted((m for m in newest.snapshot.member_ids if m in pool), key=lambda m: (-by[m], m))
         gains = {m: truth.get(m, 0.0) for m in pool}
+        if keep is not None:
+            keep.update(pool=pool, cutoff=newest.cutoff)
+            keep[profile] = ({m: by[m] for m in order}, gains)
         result[profile] = {
             "evaluated": True,
             "cutoff": newest.cutoff.isoformat(),
@@ -145,7 +151,7 @@ def score(session: Session, settings, now: datetime, *, with_quality: bool = Tru
     models = {profile: fit(profile, past, current_x, settings.ambassador_min_positive) for profile in PROFILES}
     timings["training"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    medians = dict(zip(snapshot.names, scoring.column_medians(snapshot.matrix)))
+    medians = explain.active_medians(snapshot)
     penalties = {
         member: explain.penalty_points(row, settings.ambassador_concentration_share)
         for member, row in zip(snapshot.member_ids, rows)
@@ -162,7 +168,8 @@ def score(session: Session, settings, now: datetime, *, with_quality: bool = Tru
             explanations[profile][member] = explain.reasons(rows[i], medians, strongest[i], points, settings.ambassador_window_days)
     timings["scoring"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    checked = quality(session, settings, past) if with_quality else {}
+    evaluation: dict = {}
+    checked = quality(session, settings, past, keep=evaluation) if with_quality else {}
     timings["quality"] = time.perf_counter() - mark
     windows = {
         "as_of": now.isoformat(),
@@ -172,4 +179,4 @@ def score(session: Session, settings, now: datetime, *, with_quality: bool = Tru
         "signals": [s.name for s in SIGNALS],
     }
     return Scored(snapshot, models, scores, explanations, penalties, medians, checked, windows,
-                  {name: round(value, 4) for name, value in timings.items()})
+                  {name: round(value, 4) for name, value in timings.items()}, evaluation)

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.ambassadors import explain, journey, queries
+from app.ambassadors import explain, honesty, journey, queries
 from app.ambassadors.models import PROFILES
 from app.errors import NotFound
 from app.i18n import N_, Msg
@@ -30,11 +30,16 @@ def check_profile(profile: str) -> str:
     return profile
 
 
-def sentences(explanation: list[dict]) -> list[tuple[str, Msg]]:
+def imported(run: queries.RunInfo | None) -> bool:
+    """Whether the run's days of presence were derived from imported activity ("active", not "visited")."""
+    return bool(run and run.windows.get("derived_visits"))
+
+
+def sentences(explanation: list[dict], imported: bool = False) -> list[tuple[str, Msg]]:
     """(effect, sentence) pairs of an explanation: lifts, lowers, then penalties with their cost."""
     shown = []
     for item in explanation:
-        shown.append((item["effect"], explain.sentence(item)))
+        shown.append((item["effect"], explain.sentence(item, imported)))
         if item["effect"] == "penalty":
             shown.append(("penalty", explain.penalty_sentence(item)))
     return shown
@@ -48,6 +53,16 @@ def model_note(run: queries.RunInfo, profile: str) -> Msg:
                    rows=info.get("training_rows", 0), positives=info.get("positives", 0))
     return Msg(N_("Default weights: the history is still too short to learn from (%(positives)s members with a positive outcome)."),
                positives=info.get("positives", 0))
+
+
+def honesty_of(run: queries.RunInfo | None, profile: str) -> dict:
+    """The run's backtest comparison for a profile (empty for runs stored before it was kept)."""
+    return run.quality.get(profile, {}).get("honesty", {}) if run else {}
+
+
+def honesty_lines(run: queries.RunInfo | None, profile: str) -> list[Msg]:
+    """The candidates page's words on how the profile did against the simple rules and random."""
+    return honesty.lines(honesty_of(run, profile), profile)
 
 
 @dataclass(frozen=True)

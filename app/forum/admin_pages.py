@@ -12,12 +12,17 @@ from app.accounts.models import Group
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.forum import categories as category_service
-from app.forum.models import Category, CategoryGroup
+from app.forum.models import Category, CategoryGroup, CategoryPostingGroup
 from app.i18n import N_
 from app.web import flash, get_now, redirect, render
 
 router = APIRouter()
 FormStr = Annotated[str, Form()]
+FormList = Annotated[list[str], Form()]
+DEFAULT_VALUES = {
+    "visibility": "public", "groups": [], "position": 0, "topic_access": "members", "reply_access": "members",
+    "topic_groups": [], "reply_groups": [], "topic_form": "any",
+}
 
 
 def _admin(request: Request):
@@ -35,14 +40,21 @@ def _page(request: Request, db, *, values=None, errors=None, message=None, editi
     groups_of: dict[int, list[str]] = {}
     for category_id, name in group_rows:
         groups_of.setdefault(category_id, []).append(name)
+    posting_of: dict[tuple[int, str], list[str]] = {}
+    for category_id, action, name in db.execute(
+        select(CategoryPostingGroup.category_id, CategoryPostingGroup.action, Group.name)
+        .join(Group, Group.id == CategoryPostingGroup.group_id).order_by(Group.name)
+    ):
+        posting_of.setdefault((category_id, action), []).append(name)
     return render(
         request,
         "forum/admin_categories.html",
         {
             "categories": rows,
             "groups_of": groups_of,
+            "posting_of": posting_of,
             "all_groups": db.scalars(select(Group.name).order_by(Group.name)).all(),
-            "values": values or {"visibility": "public", "groups": [], "position": 0},
+            "values": values or DEFAULT_VALUES,
             "errors": errors or {},
             "message": message,
             "editing": editing,
@@ -63,9 +75,16 @@ def categories(request: Request, db: SessionDep, edit: int | None = None):
     groups = db.scalars(
         select(Group.name).join(CategoryGroup, CategoryGroup.group_id == Group.id).where(CategoryGroup.category_id == category.id)
     ).all()
+    posting = db.execute(
+        select(CategoryPostingGroup.action, Group.name).join(Group, Group.id == CategoryPostingGroup.group_id)
+        .where(CategoryPostingGroup.category_id == category.id)
+    ).all()
     values = {
         "slug": category.slug, "name": category.name, "description": category.description,
         "position": category.position, "visibility": category.visibility, "groups": list(groups),
+        "topic_access": category.topic_access, "reply_access": category.reply_access, "topic_form": category.topic_form,
+        "topic_groups": [name for action, name in posting if action == "topic"],
+        "reply_groups": [name for action, name in posting if action == "reply"],
     }
     return _page(request, db, values=values, editing=category.id)
 
@@ -79,14 +98,20 @@ def save(
     description: FormStr = "",
     position: FormStr = "0",
     visibility: FormStr = "public",
-    groups: Annotated[list[str], Form()] = [],  # noqa: B006 - FastAPI copies defaults
+    groups: FormList = [],  # noqa: B006 - FastAPI copies defaults
+    topic_access: FormStr = "members",
+    reply_access: FormStr = "members",
+    topic_groups: FormList = [],  # noqa: B006
+    reply_groups: FormList = [],  # noqa: B006
+    topic_form: FormStr = "any",
     category_id: FormStr = "",
 ):
     """Create or update a category (category_id in the form means update)."""
     viewer = _admin(request)
     values = {
         "slug": slug, "name": name, "description": description, "position": position,
-        "visibility": visibility, "groups": list(groups),
+        "visibility": visibility, "groups": list(groups), "topic_access": topic_access, "reply_access": reply_access,
+        "topic_groups": list(topic_groups), "reply_groups": list(reply_groups), "topic_form": topic_form,
     }
     category_id = int(category_id) if category_id.isdigit() else None
     try:
@@ -98,7 +123,9 @@ def save(
         category_service.save_category(
             db, viewer, category_id=category_id, slug=values["slug"], name=values["name"],
             description=values["description"], position=position, visibility=values["visibility"],
-            group_names=values["groups"], now=get_now(request),
+            group_names=values["groups"], topic_access=topic_access, reply_access=reply_access,
+            topic_group_names=values["topic_groups"], reply_group_names=values["reply_groups"],
+            topic_form=topic_form, now=get_now(request),
         )
     except ValidationFailed as error:
         return _page(request, db, values=values, errors=error.detail or {}, message=error.message,

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from sqlalchemy import select
 
 from app.accounts.auth import MemberDep
-from app.db import SessionDep
+from app.db import SessionDep, write_or_busy
 from app.errors import NotFound
 from app.forum import answers, browse, editing, service
 from app.forum.models import Post
@@ -19,6 +19,7 @@ from app.forum.schemas import (
     ReplyCreate,
     RevisionRead,
     TopicCreate,
+    TopicList,
     TopicRead,
     TopicSummaryRead,
 )
@@ -43,12 +44,13 @@ def categories(request: Request, db: SessionDep, paging: PagingDep):
     return paging.slice(
         browse.visible_categories(db, viewer_of(request)),
         lambda c: CategoryRead(
-            id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility, topic_count=c.topic_count
+            id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility,
+            topic_count=c.topic_count, can_start_topics=c.can_start,
         ),
     )
 
 
-@router.get("/topics", response_model=Page[TopicSummaryRead])
+@router.get("/topics", response_model=TopicList)
 def topics(
     request: Request,
     db: SessionDep,
@@ -56,8 +58,13 @@ def topics(
     filter: str = "latest",
     category: str | None = None,
     tag: str | None = None,
+    after: str | None = None,
+    before: str | None = None,
 ):
-    """Topics by latest activity; filter = latest | unanswered | solved | new; category slug; tag."""
+    """Topics by latest activity; filter = latest | unanswered | solved | new; category slug; tag.
+
+    Page with `limit` and `offset`, or by key with the `after` / `before` cursors of a previous
+    answer (stable while topics move; `offset` is then ignored and `next_offset` is null)."""
     viewer = viewer_of(request)
     if filter not in browse.LIST_KINDS:
         from app.errors import ValidationFailed
@@ -66,24 +73,27 @@ def topics(
     category_id = browse.category_by_slug(db, viewer, category).id if category else None
     result = browse.list_topics(
         db, viewer, kind=filter, category_id=category_id, tag=tag.lower() if tag else None, now=get_now(request),
-        offset=paging.offset, per_page=paging.limit,
+        offset=paging.offset, per_page=paging.limit, after=after, before=before,
     )
     rows = list(result.items) + ([None] if result.has_next else [])
-    return paging.page(rows, lambda t: TopicSummaryRead(
+    page = paging.page(rows, lambda t: TopicSummaryRead(
         id=t.id, title=t.title, slug=t.slug, kind=t.kind, category_slug=t.category_slug,
         author=t.author_username, created_at=t.created_at, last_posted_at=t.last_posted_at,
         reply_count=t.reply_count, pinned=t.pinned, locked=t.locked, solved=t.solved,
         tags=list(t.tags), unread=t.unread, url=t.url,
     ))
+    if after is not None or before is not None:  # keyset paging: the cursors lead on, not the offset
+        page["next_offset"] = None
+    return TopicList(**page, after=result.after, before=result.before)
 
 
 @router.post("/topics", response_model=Created, status_code=201)
 def create_topic(request: Request, db: SessionDep, viewer: MemberDep, data: TopicCreate):
     """Ask a question or start a discussion."""
-    topic = service.create_topic(
+    topic = write_or_busy(db, lambda: service.create_topic(
         db, request.app.state.settings, viewer, category_id=data.category_id, title=data.title,
         body=data.body, kind=data.kind, tags=data.tags, now=get_now(request),
-    )
+    ))
     first = db.scalar(select(Post.id).where(Post.topic_id == topic.id, Post.post_number == 1))
     return Created(id=first, topic_id=topic.id, post_number=1, url=f"/t/{topic.id}-{topic.slug}")
 
@@ -104,10 +114,10 @@ def read_topic(request: Request, topic_id: IdPath, db: SessionDep, paging: Pagin
 @router.post("/topics/{topic_id}/posts", response_model=Created, status_code=201)
 def reply(request: Request, topic_id: IdPath, db: SessionDep, viewer: MemberDep, data: ReplyCreate):
     """Reply to a topic."""
-    post = service.create_reply(
+    post = write_or_busy(db, lambda: service.create_reply(
         db, request.app.state.settings, viewer, topic_id=topic_id, body=data.body,
         reply_to_post_id=data.reply_to_post_id, now=get_now(request),
-    )
+    ))
     return Created(id=post.id, topic_id=topic_id, post_number=post.post_number, url=f"/t/{topic_id}/{post.post_number}")
 
 

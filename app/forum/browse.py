@@ -1,4 +1,4 @@
-"""Read models for forum pages and the API: topic lists, a topic's page of posts, member activity.
+"""Read models for forum pages and the API: categories, a topic's page of posts (topic lists: lists.py).
 
 Every query filters by the viewer's visible categories and issues a fixed number of statements,
 however many rows a page shows.
@@ -7,24 +7,34 @@ however many rows a page shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timezone
+from datetime import datetime
 
 from markupsafe import Markup
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from app.accounts.models import User, UserVisit
+from app.accounts.models import User
 from app.errors import NotFound
 from app.forum import markdown
-from app.forum.models import Category, Post, Tag, Topic, TopicRead, TopicTag
-from app.forum.permissions import can_accept_answer, can_edit_post, can_moderate
-from app.forum.queries import visible_category_ids
+from app.forum.lists import (  # noqa: F401  (pages, the API and activity read the lists through browse)
+    LIST_KINDS, TOPICS_PER_PAGE, Page, TopicSummary, list_topics, previous_visit_start, topic_tags,
+)
+from app.forum.models import Category, Post, Topic
+from app.forum.permissions import (
+    CategoryAccess,
+    can_accept_answer,
+    can_edit_post,
+    can_moderate,
+    can_post_in_category,
+    can_see_category,
+    posting_refusal,
+    visible_ids,
+)
+from app.forum.queries import category_access, category_access_by_id, visible_category_ids
 from app.i18n import N_
 from app.web import Viewer
 
-TOPICS_PER_PAGE = 30
 POSTS_PER_PAGE = 20
-LIST_KINDS = ("latest", "unanswered", "solved", "new")
 
 
 @dataclass(frozen=True)
@@ -38,180 +48,34 @@ class CategoryInfo:
     visibility: str
     topic_count: int
     position: int
+    can_start: bool = False  # may the viewer start topics here from the forum's form
 
 
-@dataclass(frozen=True)
-class TopicSummary:
-    """One row of a topic list."""
-
-    id: int
-    title: str
-    slug: str
-    kind: str
-    category_slug: str
-    category_name: str
-    author_username: str | None
-    author_display_name: str | None
-    last_poster_username: str | None
-    created_at: datetime
-    last_posted_at: datetime
-    reply_count: int
-    pinned: bool
-    locked: bool
-    solved: bool
-    tags: tuple[str, ...]
-    unread: int | None  # None: never opened (or anonymous)
-
-    @property
-    def url(self) -> str:
-        """The topic's canonical URL."""
-        return f"/t/{self.id}-{self.slug}"
-
-
-@dataclass(frozen=True)
-class Page:
-    """A page of results."""
-
-    items: list
-    page: int
-    has_next: bool
-    total_pages: int | None = None
-
-
-def visible_categories(session: Session, viewer: Viewer) -> list[CategoryInfo]:
-    """Categories the viewer may see, in display order."""
-    visible = visible_category_ids(session, viewer)
+def visible_categories(
+    session: Session, viewer: Viewer, access: list[CategoryAccess] | None = None
+) -> list[CategoryInfo]:
+    """Categories the viewer may see, in display order (`access`: category_access() already read)."""
+    by_id = {a.id: a for a in (category_access(session) if access is None else access)}
+    visible = visible_ids(viewer, by_id.values())
     rows = session.scalars(
         select(Category).where(Category.id.in_(visible)).order_by(Category.position, Category.name)
     )
     return [
-        CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position) for c in rows
+        CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position,
+                     can_post_in_category(viewer, by_id[c.id], "topic"))
+        for c in rows
     ]
 
 
 def category_by_slug(session: Session, viewer: Viewer, slug: str) -> CategoryInfo:
     """A visible category, or NotFound (restricted ones do not leak)."""
     category = session.scalar(select(Category).where(Category.slug == slug))
-    if category is None or category.id not in visible_category_ids(session, viewer):
+    access = category_access_by_id(session).get(category.id) if category is not None else None
+    if access is None or not can_see_category(viewer, access):
         raise NotFound(N_("This category does not exist or you may not see it."))
     c = category
-    return CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position)
-
-
-def previous_visit_start(session: Session, viewer: Viewer, now: datetime) -> datetime:
-    """Start of the member's last visit day before today (their account creation if none)."""
-    day = session.scalar(
-        select(func.max(UserVisit.day)).where(UserVisit.user_id == viewer.id, UserVisit.day < now.date())
-    )
-    if day is not None:
-        return datetime.combine(day, time.min, tzinfo=timezone.utc)
-    created = session.scalar(select(User.created_at).where(User.id == viewer.id))
-    return created or now
-
-
-def list_topics(
-    session: Session,
-    viewer: Viewer,
-    *,
-    kind: str = "latest",
-    category_id: int | None = None,
-    tag: str | None = None,
-    page: int = 1,
-    now: datetime | None = None,
-    per_page: int = TOPICS_PER_PAGE,
-    offset: int | None = None,
-) -> Page:
-    """A page of visible topics: latest activity, unanswered, solved or new (with unread counts).
-
-    The API passes `offset` (any row) instead of `page` (multiples of per_page)."""
-    page = max(1, page)
-    start = (page - 1) * per_page if offset is None else offset
-    visible = visible_category_ids(session, viewer)
-    author = aliased(User)
-    last_poster = aliased(User)
-    read = aliased(TopicRead)
-    statement = (
-        select(
-            Topic.id, Topic.title, Topic.slug, Topic.kind, Topic.created_at, Topic.last_posted_at,
-            Topic.reply_count, Topic.pinned, Topic.locked, Topic.accepted_post_id, Topic.highest_post_number,
-            Category.slug.label("category_slug"), Category.name.label("category_name"),
-            author.username.label("author_username"), author.display_name.label("author_display_name"),
-            last_poster.username.label("last_poster_username"),
-            read.last_read_post_number.label("last_read"),
-        )
-        .join(Category, Category.id == Topic.category_id)
-        .outerjoin(author, author.id == Topic.author_id)
-        .outerjoin(last_poster, last_poster.id == Topic.last_poster_id)
-        .outerjoin(read, and_(read.topic_id == Topic.id, read.user_id == (viewer.id or -1)))
-        .where(Topic.category_id.in_(visible))
-    )
-    if not can_moderate(viewer):
-        statement = statement.where(Topic.hidden_at.is_(None))
-    if category_id is not None:
-        statement = statement.where(Topic.category_id == category_id)
-    if tag is not None:
-        statement = statement.where(
-            Topic.id.in_(select(TopicTag.topic_id).join(Tag, Tag.id == TopicTag.tag_id).where(Tag.name == tag))
-        )
-    if kind == "unanswered":
-        statement = statement.where(Topic.kind == "question", Topic.first_response_post_id.is_(None))
-    elif kind == "solved":
-        statement = statement.where(Topic.accepted_post_id.is_not(None))
-    elif kind == "new":
-        if not viewer.is_authenticated:
-            return Page([], page, False)
-        since = previous_visit_start(session, viewer, now)
-        statement = statement.where(
-            or_(
-                and_(read.user_id.is_not(None), Topic.highest_post_number > read.last_read_post_number),
-                and_(read.user_id.is_(None), Topic.last_posted_at >= since),
-            )
-        )
-    order = [Topic.last_posted_at.desc(), Topic.id.desc()]
-    if category_id is not None:
-        order.insert(0, Topic.pinned.desc())
-    rows = session.execute(statement.order_by(*order).offset(start).limit(per_page + 1)).all()
-    has_next = len(rows) > per_page
-    rows = rows[:per_page]
-    tags = topic_tags(session, [row.id for row in rows])
-    items = [
-        TopicSummary(
-            id=row.id,
-            title=row.title,
-            slug=row.slug,
-            kind=row.kind,
-            category_slug=row.category_slug,
-            category_name=row.category_name,
-            author_username=row.author_username,
-            author_display_name=row.author_display_name,
-            last_poster_username=row.last_poster_username,
-            created_at=row.created_at,
-            last_posted_at=row.last_posted_at,
-            reply_count=row.reply_count,
-            pinned=row.pinned,
-            locked=row.locked,
-            solved=row.accepted_post_id is not None,
-            tags=tags.get(row.id, ()),
-            unread=(max(0, row.highest_post_number - row.last_read) if row.last_read is not None else None),
-        )
-        for row in rows
-    ]
-    return Page(items, page, has_next)
-
-
-def topic_tags(session: Session, topic_ids) -> dict[int, tuple[str, ...]]:
-    """Tag names of many topics in one statement."""
-    if not topic_ids:
-        return {}
-    tags: dict[int, list[str]] = {}
-    for topic_id, name in session.execute(
-        select(TopicTag.topic_id, Tag.name)
-        .join(Tag, Tag.id == TopicTag.tag_id)
-        .where(TopicTag.topic_id.in_(list(topic_ids)))
-        .order_by(Tag.name)
-    ):
-        tags.setdefault(topic_id, []).append(name)
-    return {key: tuple(value) for key, value in tags.items()}
+    return CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position,
+                        can_post_in_category(viewer, access, "topic"))
 
 
 @dataclass(frozen=True)
@@ -264,6 +128,7 @@ class TopicView:
     page: int
     total_pages: int
     can_reply: bool
+    reply_refusal: str | None
     can_moderate: bool
     can_accept: bool
 
@@ -317,19 +182,25 @@ def topic_page(
         .where(Topic.id == topic_id)
     ).first()
     moderator = can_moderate(viewer)
-    if row is None or row.Topic.category_id not in visible_category_ids(session, viewer):
+    access = category_access_by_id(session).get(row.Topic.category_id) if row is not None else None
+    if access is None or not can_see_category(viewer, access):
         raise NotFound(N_("This topic does not exist or you may not see it."))
     topic, category, author_username = row
     if topic.hidden_at is not None and not moderator and viewer.id != topic.author_id:
         raise NotFound(N_("This topic does not exist or you may not see it."))
-    total = session.scalar(select(func.count(Post.id)).where(Post.topic_id == topic.id)) or 1
+    # Posts are never removed (deletion is a mark), so numbers run 1..highest_post_number: the page
+    # count comes from that counter and a page is a post_number range on the (topic_id, post_number) key.
+    total = max(1, topic.highest_post_number)
     total_pages = max(1, -(-total // POSTS_PER_PAGE))
     page = min(max(1, page), total_pages)
-    start, size = ((page - 1) * POSTS_PER_PAGE, POSTS_PER_PAGE) if offset is None else (offset, limit)
+    first, size = ((page - 1) * POSTS_PER_PAGE, POSTS_PER_PAGE) if offset is None else (offset, limit)
     rows = session.execute(
-        _posts_query().where(Post.topic_id == topic.id).order_by(Post.post_number).offset(start).limit(size)
+        _posts_query()
+        .where(Post.topic_id == topic.id, Post.post_number > first, Post.post_number <= first + size)
+        .order_by(Post.post_number)
     ).all()
     posts = [_post_view(viewer, r, topic, moderator) for r in rows]
+    may_reply = can_post_in_category(viewer, access, "reply")
     accepted = None
     if topic.accepted_post_id is not None:
         accepted_row = session.execute(_posts_query().where(Post.id == topic.accepted_post_id)).first()
@@ -356,7 +227,8 @@ def topic_page(
         posts=posts,
         page=page,
         total_pages=total_pages,
-        can_reply=viewer.is_authenticated and (not topic.locked or viewer.is_staff),
+        can_reply=may_reply and (not topic.locked or viewer.is_staff),
+        reply_refusal=None if may_reply or not viewer.is_authenticated else posting_refusal(access, "reply"),
         can_moderate=moderator,
         can_accept=topic.kind == "question" and can_accept_answer(viewer, topic.author_id),
     )
@@ -372,7 +244,4 @@ def page_of_post(session: Session, viewer: Viewer, topic_id: int, post_number: i
     exists = session.scalar(select(Post.id).where(Post.topic_id == topic.id, Post.post_number == post_number))
     if exists is None:
         raise NotFound(N_("This post does not exist or you may not see it."))
-    before = session.scalar(
-        select(func.count(Post.id)).where(Post.topic_id == topic.id, Post.post_number <= post_number)
-    )
-    return f"/t/{topic.id}-{topic.slug}", max(1, -(-before // POSTS_PER_PAGE)), post_number
+    return f"/t/{topic.id}-{topic.slug}", max(1, -(-post_number // POSTS_PER_PAGE)), post_number

@@ -1,4 +1,4 @@
-"""Category commands (admins): create and edit categories, their visibility and groups."""
+"""Category commands (admins): create and edit categories, who may see them and who may post."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Group
 from app.errors import Forbidden, NotFound, ValidationFailed
-from app.forum.models import VISIBILITIES, Category, CategoryGroup
+from app.forum.models import POSTING_ACCESS, TOPIC_FORMS, VISIBILITIES, Category, CategoryGroup, CategoryPostingGroup
 from app.i18n import N_
 from app.web import Viewer
 
@@ -37,6 +37,25 @@ def _check(session: Session, category_id: int | None, *, slug, name, visibility,
     return slug, name, sorted(groups.values()) if visibility == "groups" else []
 
 
+def _check_posting(session: Session, access: dict[str, str], groups: dict[str, list[str]], topic_form: str) -> dict[str, list[int]]:
+    errors: dict[str, str] = {}
+    chosen: dict[str, list[int]] = {}
+    for action in ("topic", "reply"):
+        if access[action] not in POSTING_ACCESS:
+            errors[f"{action}_access"] = N_("Choose who may post.")
+            continue
+        names = list(groups.get(action) or ())
+        ids = sorted(session.scalars(select(Group.id).where(Group.name.in_(names))).all()) if names else []
+        if access[action] == "groups" and not ids:
+            errors[f"{action}_groups"] = N_("Choose at least one group that may post.")
+        chosen[action] = ids if access[action] == "groups" else []
+    if topic_form not in TOPIC_FORMS:
+        errors["topic_form"] = N_("Choose where new topics come from.")
+    if errors:
+        raise ValidationFailed(N_("Please check the form."), detail=errors)
+    return chosen
+
+
 def _require_admin(viewer: Viewer) -> None:
     if not viewer.is_admin:
         raise Forbidden(N_("Only admins can manage categories."))
@@ -53,16 +72,34 @@ def save_category(
     position: int = 0,
     visibility: str = "public",
     group_names=(),
+    topic_access: str = "members",
+    reply_access: str = "members",
+    topic_group_names=(),
+    reply_group_names=(),
+    topic_form: str = "any",
     now: datetime,
 ) -> Category:
-    """Create (category_id None) or update a category and the groups allowed into it."""
+    """Create (category_id None) or update a category: who may see it, start topics and reply."""
     _require_admin(viewer)
     category = None
     if category_id is not None:
         category = session.get(Category, category_id)
         if category is None:
             raise NotFound(N_("This category does not exist."))
-    slug, name, group_ids = _check(session, category_id, slug=slug, name=name, visibility=visibility, group_names=group_names)
+    errors: dict[str, str] = {}
+    try:
+        slug, name, group_ids = _check(session, category_id, slug=slug, name=name, visibility=visibility, group_names=group_names)
+    except ValidationFailed as error:
+        errors.update(error.detail)
+    try:
+        posting_ids = _check_posting(
+            session, {"topic": topic_access, "reply": reply_access},
+            {"topic": topic_group_names, "reply": reply_group_names}, topic_form,
+        )
+    except ValidationFailed as error:
+        errors.update(error.detail)
+    if errors:
+        raise ValidationFailed(N_("Please check the form."), detail=errors)
     if category is None:
         category = Category(slug=slug, name=name, created_at=now, topic_count=0)
         session.add(category)
@@ -71,9 +108,16 @@ def save_category(
     category.description = (description or "").strip()
     category.position = int(position or 0)
     category.visibility = visibility
+    category.topic_access = topic_access
+    category.reply_access = reply_access
+    category.topic_form = topic_form
     session.flush()
     session.execute(delete(CategoryGroup).where(CategoryGroup.category_id == category.id))
+    session.execute(delete(CategoryPostingGroup).where(CategoryPostingGroup.category_id == category.id))
     for group_id in group_ids:
         session.add(CategoryGroup(category_id=category.id, group_id=group_id))
+    for action, ids in posting_ids.items():
+        for group_id in ids:
+            session.add(CategoryPostingGroup(category_id=category.id, action=action, group_id=group_id))
     session.flush()
     return category

@@ -25,6 +25,8 @@ CATEGORIES = (
     ("labs", "Labs", "Beta features and co-creation with the product team.", "groups", ("labs",)),
     ("staff-room", "Staff room", "Moderators and community managers only.", "groups", ("moderator", "manager")),
 )
+# Who may start topics where not every member may: the team announces, members reply.
+TOPIC_ACCESS = {"announcements": "staff"}
 TAG_CATEGORY = {
     "wiring": "installation", "installation": "installation", "zones": "installation", "heat-pump": "installation",
     "schedules": "schedules-and-energy", "energy": "schedules-and-energy", "holiday": "schedules-and-energy",
@@ -164,7 +166,7 @@ def build(session: Session, settings, ctx: DemoContext) -> None:
     for position, (slug, name, description, visibility, groups) in enumerate(CATEGORIES):
         category = categories.save_category(
             session, viewer(admin), slug=slug, name=name, description=description, position=position,
-            visibility=visibility, group_names=groups, now=ctx.start,
+            visibility=visibility, group_names=groups, topic_access=TOPIC_ACCESS.get(slug, "members"), now=ctx.start,
         )
         ctx.category_ids[slug] = category.id
 

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Group, User
 from app.db import Base
 
 VISIBILITIES = ("public", "members", "groups")
+# Who may start topics / reply in a category (on top of seeing it): every member, staff, listed groups.
+POSTING_ACCESS = ("members", "staff", "groups")
+# Where new topics of a category come from: any topic form, or only the idea board's form.
+TOPIC_FORMS = ("any", "ideas")
+POSTING_ACTIONS = ("topic", "reply")
 TOPIC_KINDS = ("question", "discussion")
 
 
@@ -25,6 +30,9 @@ class Category(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(default=0)
     visibility: Mapped[str] = mapped_column(String(10), default="public")
+    topic_access: Mapped[str] = mapped_column(String(10), default="members", server_default="members")
+    reply_access: Mapped[str] = mapped_column(String(10), default="members", server_default="members")
+    topic_form: Mapped[str] = mapped_column(String(10), default="any", server_default="any")
     topic_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
 
@@ -40,13 +48,34 @@ class CategoryGroup(Base):
     group_id: Mapped[int] = mapped_column(ForeignKey("user_group.id", ondelete="CASCADE"), primary_key=True)
 
 
+class CategoryPostingGroup(Base):
+    """Groups allowed to start topics ('topic') or reply ('reply') where that access is 'groups'."""
+
+    __tablename__ = "category_posting_group"
+
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="CASCADE"), primary_key=True)
+    action: Mapped[str] = mapped_column(String(10), primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("user_group.id", ondelete="CASCADE"), primary_key=True)
+
+
 class Topic(Base):
     """A question or discussion; its first post (post_number 1) holds the opening text."""
 
     __tablename__ = "topic"
+    # Each topic list reads one of these in its ORDER BY (see app/forum/lists.py, bench/explain_pages.py).
     __table_args__ = (
-        Index("ix_topic_category_activity", "category_id", "last_posted_at"),
-        Index("ix_topic_activity", "last_posted_at"),
+        Index("ix_topic_category_latest", "category_id", "pinned", "last_posted_at", "id"),
+        Index("ix_topic_latest", "last_posted_at", "id"),
+        Index(
+            "ix_topic_unanswered", "last_posted_at", "id",
+            sqlite_where=text("kind = 'question' AND first_response_post_id IS NULL"),
+            postgresql_where=text("kind = 'question' AND first_response_post_id IS NULL"),
+        ),
+        Index(
+            "ix_topic_solved", "last_posted_at", "id",
+            sqlite_where=text("accepted_post_id IS NOT NULL"),
+            postgresql_where=text("accepted_post_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,9 +121,10 @@ class TopicTag(Base):
     """Which tags a topic carries."""
 
     __tablename__ = "topic_tag"
+    __table_args__ = (Index("ix_topic_tag_tag_topic", "tag_id", "topic_id"),)  # a tag page's topics, from the index alone
 
     topic_id: Mapped[int] = mapped_column(ForeignKey("topic.id", ondelete="CASCADE"), primary_key=True)
-    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True, index=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tag.id", ondelete="CASCADE"), primary_key=True)
 
 
 class Post(Base):

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import AuditEntry, User
+from app.db import lock_keys
 from app.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from app.events import publish
 from app.forum.events import MemberSuspended, PostHidden, PostRestored
@@ -91,6 +92,8 @@ def check_can_post(session: Session, settings, user_id: int, now: datetime, kind
     Windows end at `now`, so back-dated work (imports, the demo) is judged by its own moment.
     """
     check_not_suspended(session, user_id, now)
+    # Two posts by one member decide the limits one after the other, never on the same count.
+    lock_keys(session, f"post-limit:{user_id}")
 
     window = timedelta(seconds=settings.post_rate_seconds)
     recent = session.execute(

@@ -8,12 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse
 
-from app.db import SessionDep
-from app.errors import AppError, NotFound, RateLimited
+from app.db import SessionDep, bookkeep, write_or_busy
+from app.errors import AppError, NotFound
 from app.forum import browse, reading, service, votes
 from app.forum.models import Post
+from app.forum.queries import category_access
 from app.i18n import N_
-from app.web import get_now, redirect, render, viewer_of
+from app.web import earlier_submission, get_now, redirect, render, submitted, viewer_of
 
 router = APIRouter()
 FormStr = Annotated[str, Form()]
@@ -28,8 +29,9 @@ LIST_TITLES = {
 
 
 def error_headers(error: AppError) -> dict | None:
-    """Retry-After for rate limits, so clients know when to come back."""
-    return {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    """Retry-After for rate limits and a busy database, so clients know when to come back."""
+    retry_after = getattr(error, "retry_after", None)
+    return {"Retry-After": str(retry_after)} if retry_after else None
 
 
 def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag: str | None = None):
@@ -38,9 +40,11 @@ def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag
         from app.errors import Unauthorized
 
         raise Unauthorized(N_("Please log in to continue."))
+    access = category_access(db)
     result = browse.list_topics(
         db, viewer, kind=kind, category_id=category.id if category else None, tag=tag, page=page,
-        now=get_now(request),
+        after=request.query_params.get("after"), before=request.query_params.get("before"),
+        now=get_now(request), access=access,
     )
     if category is not None:
         base = f"/c/{category.slug}"
@@ -58,7 +62,7 @@ def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag
             "category": category,
             "tag": tag,
             "base": base,
-            "categories": browse.visible_categories(db, viewer),
+            "categories": browse.visible_categories(db, viewer, access),
         },
     )
 
@@ -117,7 +121,7 @@ def _new_topic_page(request: Request, db, *, values=None, errors=None, message=N
         request,
         "forum/new_topic.html",
         {
-            "categories": browse.visible_categories(db, viewer_of(request)),
+            "categories": [c for c in browse.visible_categories(db, viewer_of(request)) if c.can_start],
             "values": values or {"kind": "question"},
             "errors": errors or {},
             "message": message,
@@ -134,7 +138,7 @@ def new_topic_form(request: Request, db: SessionDep, category: str = ""):
     from app.accounts.auth import require_member
 
     require_member(request)
-    chosen = next((c.id for c in browse.visible_categories(db, viewer_of(request)) if c.slug == category), "")
+    chosen = next((c.id for c in browse.visible_categories(db, viewer_of(request)) if c.slug == category and c.can_start), "")
     return _new_topic_page(request, db, values={"kind": "question", "category_id": chosen})
 
 
@@ -148,6 +152,7 @@ def new_topic(
     kind: FormStr = "question",
     tags: FormStr = "",
     action: FormStr = "post",
+    form_key: FormStr = "",
 ):
     """Create a topic, or show a preview of it (the form keeps everything typed)."""
     from app.accounts.auth import require_member
@@ -157,17 +162,19 @@ def new_topic(
     if action == "preview":
         preview, _, _ = service.render_body(db, viewer, body)
         return _new_topic_page(request, db, values=values, preview=preview)
+    if earlier := earlier_submission(request, db, viewer.id, form_key, "topic"):
+        return earlier
     try:
-        topic = service.create_topic(
+        topic = write_or_busy(db, lambda: service.create_topic(
             db, request.app.state.settings, viewer, category_id=category_id, title=title, body=body,
             kind=kind, tags=tags, now=get_now(request),
-        )
+        ))
     except AppError as error:
         return _new_topic_page(
             request, db, values=values, errors=error.detail if isinstance(error.detail, dict) else {},
             message=error.message, status_code=error.status_code, headers=error_headers(error),
         )
-    return redirect(f"/t/{topic.id}-{topic.slug}")
+    return redirect(submitted(db, viewer.id, form_key, f"/t/{topic.id}-{topic.slug}"))
 
 
 def _quote_text(db, topic_id: int, post_id: int | None) -> str:
@@ -187,7 +194,8 @@ def _topic_page(
     viewer = viewer_of(request)
     view = browse.topic_page(db, viewer, topic_id, page)
     if track and viewer.is_authenticated:
-        reading.record_read(db, viewer.id, view.id, [p.number for p in view.posts], get_now(request))
+        topic_id, numbers, now = view.id, [p.number for p in view.posts], get_now(request)
+        bookkeep(request, lambda session: reading.record_read(session, viewer.id, topic_id, numbers, now))
     if reply is None and quote:
         reply = _quote_text(db, view.id, quote)
     return render(
@@ -231,7 +239,10 @@ def post_permalink(request: Request, topic_id: int, post_number: int, db: Sessio
 
 
 @router.post("/t/{topic_id}/reply")
-def reply(request: Request, topic_id: int, db: SessionDep, body: FormStr = "", action: FormStr = "post", page: int = 1):
+def reply(
+    request: Request, topic_id: int, db: SessionDep, body: FormStr = "", action: FormStr = "post", page: int = 1,
+    form_key: FormStr = "",
+):
     """Post a reply, or preview it; errors re-render the topic with the text kept."""
     from app.accounts.auth import require_member
 
@@ -239,10 +250,12 @@ def reply(request: Request, topic_id: int, db: SessionDep, body: FormStr = "", a
     if action == "preview":
         preview, _, _ = service.render_body(db, viewer, body)
         return _topic_page(request, db, topic_id, page, reply=body, preview=preview)
+    if earlier := earlier_submission(request, db, viewer.id, form_key, "reply"):
+        return earlier
     try:
-        post = service.create_reply(
+        post = write_or_busy(db, lambda: service.create_reply(
             db, request.app.state.settings, viewer, topic_id=topic_id, body=body, now=get_now(request)
-        )
+        ))
     except NotFound:
         raise
     except AppError as error:
@@ -251,6 +264,7 @@ def reply(request: Request, topic_id: int, db: SessionDep, body: FormStr = "", a
             errors=error.detail if isinstance(error.detail, dict) else {},
             message=error.message, status_code=error.status_code, headers=error_headers(error),
         )
+    submitted(db, viewer.id, form_key, f"/t/{topic_id}/{post.post_number}")  # the permalink: pages may shift
     url, page, number = browse.page_of_post(db, viewer, topic_id, post.post_number)
     query = f"?page={page}" if page > 1 else ""
     return redirect(f"{url}{query}#p{number}")

@@ -18,6 +18,7 @@ class CategoryRead(BaseModel):
     description: str
     visibility: str
     topic_count: int
+    can_start_topics: bool = Field(description="Whether the caller may start topics here (POST /api/v1/topics).")
 
 
 class TopicSummaryRead(BaseModel):
@@ -38,6 +39,13 @@ class TopicSummaryRead(BaseModel):
     tags: list[str]
     unread: int | None
     url: str
+
+
+class TopicList(Page[TopicSummaryRead]):
+    """A page of topics, with cursors for paging by key."""
+
+    after: str | None = Field(None, description="Cursor of the next page: pass it as ?after=")
+    before: str | None = Field(None, description="Cursor of the previous page: pass it as ?before=")
 
 
 class PostRead(BaseModel):

@@ -1,9 +1,11 @@
 """Full-text search over titles and bodies: FTS5 on SQLite, tsvector + GIN on PostgreSQL, one interface.
 
-The index table `post_search` is created by the forum migration. On SQLite it is an FTS5 table whose
-rowid is the post id; on PostgreSQL a table (post_id, document tsvector). Only visible posts (not
-hidden, not deleted, topic not hidden) are indexed, and every query also filters by the categories
-the searcher may see, so the index can never leak what a viewer may not read.
+On SQLite `post_search` is an external-content FTS5 index over the view `post_search_source`
+(visible posts' title and Markdown source, migration 0013_performance): it stores no copy of the text,
+and triggers on `post` and `topic` keep it in step inside the writing transaction, so the functions
+below only flush there. On PostgreSQL it is a table (post_id, document tsvector) written here. Only
+visible posts (not hidden, not deleted, topic not hidden) are indexed, and every query also filters
+by the categories the searcher may see, so the index can never leak what a viewer may not read.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from app.web import Viewer
 MARK_START = "\ue000"
 MARK_END = "\ue001"
 _MARKERS = re.compile(f"[{MARK_START}{MARK_END}]")
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Letters and digits only: FTS5's unicode61 tokenizer splits at "_" too, and the SQLite index keeps no
+# positions (detail=column), so every term must be a single token, never a phrase.
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 12
 
@@ -135,14 +139,16 @@ def _indexable(session: Session, post_id: int):
 def remove_post(session: Session, post_id: int) -> None:
     """Take a post out of the index (hidden, deleted)."""
     if is_sqlite(session):
-        session.execute(text("DELETE FROM post_search WHERE rowid = :id"), {"id": post_id})
-    else:
-        session.execute(text("DELETE FROM post_search WHERE post_id = :id"), {"id": post_id})
+        session.flush()  # the triggers removed it with the values it was indexed with
+        return
+    session.execute(text("DELETE FROM post_search WHERE post_id = :id"), {"id": post_id})
 
 
 def index_post(session: Session, post_id: int) -> None:
     """(Re)index one post; posts that may not be shown are removed instead."""
     session.flush()
+    if is_sqlite(session):
+        return  # the triggers on post and topic did it in the same flush
     row = _indexable(session, post_id)
     remove_post(session, post_id)
     if row is None:
@@ -150,20 +156,14 @@ def index_post(session: Session, post_id: int) -> None:
     # Only a topic's first post carries the title, so a title match ranks that post, not every reply.
     title = _MARKERS.sub("", row.title) if row.post_number == 1 else ""
     body = plain_text(row.body_html)
-    if is_sqlite(session):
-        session.execute(
-            text("INSERT INTO post_search (rowid, title, body) VALUES (:id, :title, :body)"),
-            {"id": post_id, "title": title, "body": body},
-        )
-    else:
-        session.execute(
-            text(
-                "INSERT INTO post_search (post_id, document) VALUES (:id, "
-                "setweight(to_tsvector('english', :title), 'A') || "
-                "setweight(to_tsvector('english', :body), 'B'))"
-            ),
-            {"id": post_id, "title": title, "body": body},
-        )
+    session.execute(
+        text(
+            "INSERT INTO post_search (post_id, document) VALUES (:id, "
+            "setweight(to_tsvector('english', :title), 'A') || "
+            "setweight(to_tsvector('english', :body), 'B'))"
+        ),
+        {"id": post_id, "title": title, "body": body},
+    )
 
 
 def index_topic_title(session: Session, topic_id: int) -> None:
@@ -176,6 +176,9 @@ def index_topic_title(session: Session, topic_id: int) -> None:
 def reindex_all(session: Session) -> int:
     """Rebuild the whole index from the posts (repairs); returns the number of posts indexed."""
     session.flush()
+    if is_sqlite(session):
+        session.execute(text("INSERT INTO post_search(post_search) VALUES('rebuild')"))
+        return session.scalar(text("SELECT count(*) FROM post_search_source"))
     session.execute(text("DELETE FROM post_search"))
     ids = session.scalars(
         select(Post.id)

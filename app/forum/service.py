@@ -19,8 +19,8 @@ from app.events import publish
 from app.forum import markdown, moderation
 from app.forum.events import PostCreated, PostDeleted
 from app.forum.models import TOPIC_KINDS, Category, Post, Tag, Topic, TopicRead, TopicTag
-from app.forum.permissions import can_moderate
-from app.forum.queries import visible_category_ids
+from app.forum.permissions import can_moderate, can_post_in_category, can_see_category, posting_refusal
+from app.forum.queries import category_access_by_id, visible_category_ids
 from app.i18n import N_
 from app.web import Viewer
 
@@ -144,16 +144,20 @@ def _mark_read(session: Session, user_id: int, topic_id: int, post_number: int, 
     )
 
 
-def _writable_category(session: Session, viewer: Viewer, category_id) -> Category:
+def _writable_category(session: Session, viewer: Viewer, category_id, via: str) -> Category:
     try:
         category_id = int(category_id)
     except (TypeError, ValueError):
         category_id = None
     category = session.get(Category, category_id) if category_id else None
-    if category is None or category.id not in visible_category_ids(session, viewer):
+    access = category_access_by_id(session).get(category.id) if category is not None else None
+    if access is None or not can_see_category(viewer, access):
         raise ValidationFailed(
             N_("Please check the form."), detail={"category_id": N_("Choose a category.")}
         )
+    if not can_post_in_category(viewer, access, "topic", via=via):
+        refusal = posting_refusal(access, "topic", via=via)
+        raise Forbidden(refusal, detail={"category_id": refusal})
     return category
 
 
@@ -168,8 +172,13 @@ def create_topic(
     kind: str = "question",
     tags=(),
     now: datetime,
+    via: str = "forum",
 ) -> Topic:
-    """Start a topic with its first post; publishes PostCreated for post number 1."""
+    """Start a topic with its first post; publishes PostCreated for post number 1.
+
+    `via` says which form asks ('ideas' for the idea board's threads): some categories take new
+    topics only from there.
+    """
     if not viewer.is_authenticated:
         raise Forbidden(N_("Please log in to post."))
     errors: dict[str, str] = {}
@@ -183,7 +192,7 @@ def create_topic(
         errors.update(error.detail)
         tag_names = []
     try:
-        category = _writable_category(session, viewer, category_id)
+        category = _writable_category(session, viewer, category_id, via)
     except ValidationFailed as error:
         errors.update(error.detail)
         category = None
@@ -255,10 +264,14 @@ def get_visible_topic(session: Session, viewer: Viewer, topic_id: int, *, for_up
 
 def get_visible_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Topic]:
     """A post (and its topic) the viewer may see, or NotFound."""
+    missing = NotFound(N_("This post does not exist or you may not see it."))
     post = session.get(Post, post_id)
     if post is None:
-        raise NotFound(N_("This post does not exist or you may not see it."))
-    topic = get_visible_topic(session, viewer, post.topic_id)
+        raise missing
+    try:
+        topic = get_visible_topic(session, viewer, post.topic_id)
+    except NotFound:
+        raise missing from None  # a hidden post must answer exactly like a missing one
     return post, topic
 
 
@@ -276,6 +289,9 @@ def create_reply(
     if not viewer.is_authenticated:
         raise Forbidden(N_("Please log in to post."))
     topic = get_visible_topic(session, viewer, topic_id, for_update=True)
+    access = category_access_by_id(session)[topic.category_id]
+    if not can_post_in_category(viewer, access, "reply"):
+        raise Forbidden(posting_refusal(access, "reply"))
     if topic.locked and not viewer.is_staff:
         raise Forbidden(N_("This topic is locked; it takes no new replies."))
     errors: dict[str, str] = {}
@@ -373,7 +389,7 @@ def set_locked(session: Session, viewer: Viewer, topic_id: int, locked: bool) ->
 def move_topic(session: Session, viewer: Viewer, topic_id: int, category_id) -> Topic:
     """Move a topic to another category (moderators), keeping topic counts right."""
     topic = _moderated_topic(session, viewer, topic_id)
-    category = _writable_category(session, viewer, category_id)
+    category = _writable_category(session, viewer, category_id, "forum")
     if category.id != topic.category_id:
         session.execute(update(Category).where(Category.id == topic.category_id).values(topic_count=Category.topic_count - 1))
         session.execute(update(Category).where(Category.id == category.id).values(topic_count=Category.topic_count + 1))

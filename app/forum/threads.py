@@ -34,6 +34,7 @@ def make_category(session: Session, event: CategoryRequested) -> None:
             description=event.description,
             visibility=event.visibility,
             group_names=event.group_names,
+            topic_form="ideas",  # the idea board is the only way new topics start there
             now=event.at,
         )
         existing = category.id
@@ -51,6 +52,7 @@ def start_thread(session: Session, event: ThreadRequested) -> None:
         body=event.body,
         kind="discussion",
         now=event.at,
+        via="ideas",
     )
     event.created.append(topic.id)
 

@@ -7,11 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app.accounts.auth import MemberDep
-from app.db import SessionDep
+from app.db import SessionDep, is_transient, retrying
 from app.errors import Conflict, ValidationFailed
 from app.forum import votes
 from app.i18n import N_
@@ -23,34 +23,26 @@ api_router = APIRouter(prefix="/api/v1", tags=["forum"])
 
 RETRIES = 5
 FORM_VALUES = {"up": 1, "down": -1, "none": 0, "1": 1, "-1": -1, "0": 0}
-# SQLite: "database is locked" (a stale read snapshot cannot take the write lock);
-# PostgreSQL: deadlock_detected, serialization_failure, lock_not_available.
-TRANSIENT_SQLSTATES = {"40P01", "40001", "55P03"}
-
-
-def _transient(error: OperationalError) -> bool:
-    sqlstate = getattr(error.orig, "sqlstate", None)
-    return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(error.orig)
 
 
 def vote_with_retry(session: Session, settings, *, voter_id: int, post_id: int, value: int, now: datetime) -> votes.VoteResult:
     """Cast a vote for a caller that owns the transaction, retrying transient lock errors.
 
-    On SQLite a request's transaction has usually read already (who is logged in) when the vote
-    writes; if another writer committed in between, SQLite refuses the stale snapshot with
-    "database is locked" at once. On PostgreSQL two votes may deadlock on each other's members.
-    Both are safe to retry: the transaction is rolled back and the vote runs again in a fresh one,
-    whose first statement takes the write lock (see `votes.cast_vote`). After a few attempts the
-    voter gets a clear 409 instead of a 500. What the request did before the vote and loses in
-    the rollback is only its visit bookkeeping, which the member's next request records again.
+    On SQLite the transaction is a write transaction from its first statement (BEGIN IMMEDIATE),
+    so votes queue for the lock instead of failing. On PostgreSQL two votes may deadlock on each
+    other's members; the transaction is rolled back and the vote runs again. When the database
+    stays busy the voter gets a clear 409 instead of a 500.
     """
-    for _attempt in range(RETRIES):
-        try:
-            return votes.cast_vote(session, settings, voter_id=voter_id, post_id=post_id, value=value, now=now)
-        except OperationalError as error:
-            if not _transient(error):
-                raise
-            session.rollback()
+    try:
+        return retrying(
+            session,
+            lambda: votes.cast_vote(session, settings, voter_id=voter_id, post_id=post_id, value=value, now=now),
+            attempts=RETRIES,
+        )
+    except DBAPIError as error:
+        if not is_transient(error):
+            raise
+        session.rollback()
     raise Conflict(N_("Many votes are being cast right now. Please try again in a moment."))
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import Group, GroupMembership, User
-from app.db import Base, insert_ignore
+from app.db import Base, insert_ignore, lock_keys
 from app.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from app.events import publish
 from app.forum.events import PostVoted
@@ -115,6 +115,7 @@ def _check_may_vote(session: Session, settings, voter_id: int, post, value: int,
                 )
             )
     if value != 0:
+        lock_keys(session, f"vote-limit:{voter_id}")  # decide the daily limit one vote at a time
         since = now - timedelta(hours=24)
         count, oldest = session.execute(
             select(func.count(PostVote.id), func.min(PostVote.updated_at)).where(

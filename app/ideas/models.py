@@ -76,6 +76,7 @@ class IdeaVote(Base):
         UniqueConstraint("idea_id", "user_id"),
         Index("ix_idea_vote_user_active", "user_id", "active"),
         Index("ix_idea_vote_created", "created_at"),
+        Index("ix_idea_vote_idea_created", "idea_id", "created_at"),  # an idea's recent votes (trending)
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,7 @@ from app.errors import AppError, Forbidden, NotFound, RateLimited, ValidationFai
 from app.i18n import N_
 from app.ideas import permissions, queries, service
 from app.ideas.models import ROADMAP_STATUSES, STATUS_LABELS, STATUSES
-from app.web import flash, get_now, redirect, render, viewer_of
+from app.web import earlier_submission, flash, get_now, redirect, render, submitted, viewer_of
 
 router = APIRouter()
 FormStr = Annotated[str, Form()]
@@ -99,10 +99,12 @@ def new_idea_form(request: Request, viewer: MemberDep, db: SessionDep, area: str
 @router.post("/ideas/new")
 def new_idea(
     request: Request, viewer: MemberDep, db: SessionDep, title: FormStr = "", description: FormStr = "",
-    area_id: FormStr = "",
+    area_id: FormStr = "", form_key: FormStr = "",
 ):
     """Propose an idea; a failed form comes back with everything typed still in it."""
     values = {"title": title, "description": description, "area_id": int(area_id) if area_id.isdigit() else None}
+    if earlier := earlier_submission(request, db, viewer.id, form_key, "idea"):
+        return earlier
     try:
         idea = service.propose(
             db, request.app.state.settings, viewer, area_id=area_id, title=title, description=description,
@@ -115,7 +117,7 @@ def new_idea(
             request, db, values=values, message=error.message, status_code=error.status_code, headers=_headers(error)
         )
     flash(request, N_("Your idea is on the board. Share it so others can vote."), "success")
-    return redirect(f"/ideas/{idea.id}-{idea.slug}")
+    return redirect(submitted(db, viewer.id, form_key, f"/ideas/{idea.id}-{idea.slug}"))
 
 
 @router.get("/ideas/roadmap")

@@ -131,18 +131,18 @@ def visible_areas(session: Session, viewer: Viewer) -> list[AreaRow]:
 
 def _card_statement(viewer: Viewer, visible: set[int], since: datetime):
     author = aliased(User)
-    recent = (
-        select(IdeaVote.idea_id, func.count(IdeaVote.id).label("recent"))
-        .where(IdeaVote.created_at >= since)
-        .group_by(IdeaVote.idea_id)
-        .subquery()
+    # Per idea, not a GROUP BY over every recent vote: only the page's rows are counted, each from
+    # ix_idea_vote_idea_created (the trending sort still counts every visible idea, bounded by ideas).
+    recent_votes = (
+        select(func.count(IdeaVote.id))
+        .where(IdeaVote.idea_id == Idea.id, IdeaVote.created_at >= since)
+        .scalar_subquery()
     )
     voted = (
         select(IdeaVote.id).where(IdeaVote.idea_id == Idea.id, IdeaVote.user_id == viewer.id).exists()
         if viewer.is_authenticated
         else select(IdeaVote.id).where(False).exists()
     )
-    recent_votes = func.coalesce(recent.c.recent, 0)
     statement = (
         select(
             Idea.id, Idea.slug, Idea.title, Idea.status, Idea.vote_count, recent_votes.label("recent_votes"),
@@ -154,7 +154,6 @@ def _card_statement(viewer: Viewer, visible: set[int], since: datetime):
         .join(IdeaArea, IdeaArea.id == Idea.area_id)
         .join(Topic, Topic.id == Idea.topic_id)
         .outerjoin(author, author.id == Idea.author_id)
-        .outerjoin(recent, recent.c.idea_id == Idea.id)
         .where(IdeaArea.category_id.in_(visible or {-1}))
     )
     return statement, recent_votes

@@ -9,7 +9,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Group, GroupMembership, User
@@ -135,9 +135,15 @@ def history(
     session: Session, viewer: Viewer, user_id: int, page: int = 1, per_page: int = HISTORY_PAGE_SIZE,
     *, offset: int | None = None,
 ) -> History:
-    """A member's ledger rows, newest first; posts in categories the viewer may not see stay unnamed."""
+    """A member's ledger rows, newest first.
+
+    Rows about posts in categories the viewer may not see are left out (even a placeholder would tell
+    that such a post exists); deleted or hidden posts in visible categories show as "a removed post".
+    The API passes `offset` instead of `page`.
+    """
     page = max(1, page)
     start = (page - 1) * per_page if offset is None else offset
+    visible = visible_category_ids(session, viewer)
     original = aliased(KarmaEntry)
     rows = session.execute(
         select(
@@ -161,12 +167,11 @@ def history(
         .outerjoin(original, original.id == KarmaEntry.reverses_id)
         .outerjoin(Post, Post.id == KarmaEntry.post_id)
         .outerjoin(Topic, Topic.id == Post.topic_id)
-        .where(KarmaEntry.user_id == user_id)
+        .where(KarmaEntry.user_id == user_id, or_(KarmaEntry.post_id.is_(None), Topic.category_id.in_(visible)))
         .order_by(KarmaEntry.created_at.desc(), KarmaEntry.id.desc())
         .offset(start)
         .limit(per_page + 1)
     ).all()
-    visible = visible_category_ids(session, viewer)
     items = []
     for row in rows[:per_page]:
         shown = (

@@ -73,7 +73,7 @@ def first_responses_by_member(session: Session, since, until) -> dict[int, tuple
     rows = session.execute(
         select(Post.author_id, Topic.first_response_seconds)
         .join(Topic, Topic.first_response_post_id == Post.id)
-        .where(Topic.kind == "question", Topic.author_id != Post.author_id, Post.author_id.is_not(None),
+        .where(Topic.kind == "question", (Topic.author_id.is_(None)) | (Topic.author_id != Post.author_id), Post.author_id.is_not(None),
                *_window(Post.created_at, since, until))
         .order_by(Post.author_id)
     )
@@ -155,7 +155,7 @@ def stewardship_by_member(session: Session, since, until) -> dict[str, dict[int,
     result["edits_of_others"] = dict(session.execute(
         select(PostRevision.editor_id, func.count())
         .join(Post, Post.id == PostRevision.post_id)
-        .where(PostRevision.editor_id.is_not(None), PostRevision.editor_id != Post.author_id,
+        .where(PostRevision.editor_id.is_not(None), (Post.author_id.is_(None)) | (PostRevision.editor_id != Post.author_id),
                *_window(PostRevision.created_at, since, until))
         .group_by(PostRevision.editor_id)
     ).all())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import datetime, timedelta, timezone
 
@@ -21,6 +22,20 @@ def test_metrics_by_hand():
     assert metrics.precision_at_k(ranking, {1, 3}, 2) == 0.5
     assert metrics.ndcg_at_k([1, 3, 2], gains, 3) == pytest.approx(1.0)
     assert metrics.ndcg_at_k(ranking, {}, 3) == 0.0
+
+
+def test_expected_metrics_equal_the_mean_over_every_order_of_tied_members():
+    scores = {1: 2.0, 2: 1.0, 3: 1.0, 4: 1.0, 5: 0.0}  # member 6 has no score: tied with member 5 at 0
+    pool = {1, 2, 3, 4, 5, 6}
+    gains = {1: 0.0, 2: 5.0, 3: 0.0, 4: 1.0, 5: 0.0, 6: 3.0}
+    orders = [[1, *middle, *tail] for middle in itertools.permutations([2, 3, 4]) for tail in itertools.permutations([5, 6])]
+    for k in (1, 2, 3, 5):
+        mean_ndcg = sum(metrics.ndcg_at_k(order, gains, k) for order in orders) / len(orders)
+        mean_precision = sum(metrics.precision_at_k(order, {2, 6}, k) for order in orders) / len(orders)
+        assert metrics.expected_ndcg_at_k(scores, pool, gains, k) == pytest.approx(mean_ndcg)
+        assert metrics.expected_precision_at_k(scores, pool, {2, 6}, k) == pytest.approx(mean_precision)
+    # No scores at all is the random ranking: every position holds the mean gain.
+    assert metrics.expected_position_gains({}, pool, gains, 3) == [1.5, 1.5, 1.5]
 
 
 @pytest.fixture
@@ -57,22 +72,51 @@ def test_backtest_matches_hand_computed_precision_and_ndcg(db, settings, history
     result = backtest.run(db, settings, C, 30)
     assert result.pool_size == 5  # asker and helper1-4; the voter never posted, the newcomer came later
     assert result.relevant == 2  # helper1 (4 helpful answers) and helper3 (3 accepted)
-    # answers before the cutoff: helper2 5, helper1 2, helper4 1, then asker and helper3 (0, by id)
+    # answers before the cutoff: helper2 5, helper1 2, helper4 1, then asker and helper3 tied at 0,
+    # so each of positions 4 and 5 holds helper3's gain (3) half the time
     answers = result.row("answers")
-    assert answers.precision == {10: 0.2, 25: 0.08, 50: 0.04}
-    dcg = 1 / math.log2(2) + 4 / math.log2(3) + 3 / math.log2(6)
+    assert answers.precision == pytest.approx({10: 0.2, 25: 0.08, 50: 0.04})
+    dcg = 1 / math.log2(2) + 4 / math.log2(3) + 1.5 / math.log2(5) + 1.5 / math.log2(6)
     ideal = 4 / math.log2(2) + 3 / math.log2(3) + 1 / math.log2(4)
     assert answers.ndcg[10] == pytest.approx(dcg / ideal)
     assert [row.method for row in result.rows] == [
-        "helper", "moderator", "ambassador", "labs", "karma", "posts", "answers", "accepted", "recent_answers", "tl3_like", "random",
+        "helper", "moderator", "ambassador", "labs", "karma", "posts", "answers", "accepted", "recent_answers", "decayed_answers",
+        "tl3_like", "random",
     ]
     csv = backtest.as_csv(result).splitlines()
     assert csv[0] == "method,P@10,P@25,P@50,NDCG@10,NDCG@25,NDCG@50"
     assert csv[7] == f"answers,0.200,0.080,0.040,{dcg / ideal:.3f},{dcg / ideal:.3f},{dcg / ideal:.3f}"
 
 
-def test_baselines_rank_from_data_before_the_cutoff_only(db, history):
+def test_baselines_rank_from_data_before_the_cutoff_only(db, settings, history):
     # helper1 wrote 2 answers before the cutoff and 4 after; read past the cutoff, they would lead
-    rankings = backtest.baseline_rankings(db, C, {m.id for m in history.values()})
-    assert rankings["answers"] == [history[k].id for k in ("h2", "h1", "h4", "q", "h3")]
-    assert rankings["random"] == backtest.baseline_rankings(db, C, {m.id for m in history.values()})["random"]
+    pool = {m.id for m in history.values()}
+    scores = backtest.baseline_scores(db, C, pool)
+    assert {m: scores["answers"].get(history[m].id, 0) for m in ("h2", "h1", "h4", "q", "h3")} == {
+        "h2": 5, "h1": 2, "h4": 1, "q": 0, "h3": 0}
+    # posts are questions plus answers: the asker's 8 questions before the cutoff, helper3's 1
+    assert scores["posts"][history["q"].id] == 8 and scores["posts"][history["h3"].id] == 1
+    # all answers 20 days old: weight exp(-20/30) each
+    assert scores["decayed_answers"][history["h2"].id] == pytest.approx(5 * math.exp(-20 / 30))
+    assert scores["random"] == {}
+    random_row = backtest.run(db, settings, C, 30).row("random")
+    mean_gain = (4 + 1 + 3 + 0 + 0) / 5
+    ideal = 4 / math.log2(2) + 3 / math.log2(3) + 1 / math.log2(4)
+    assert random_row.ndcg[10] == pytest.approx(sum(mean_gain / math.log2(p + 2) for p in range(5)) / ideal)
+
+
+def test_an_answer_to_a_deleted_members_question_is_an_answer_to_another_member(db, settings, history):
+    cat = c.category(db, C - 50 * D)
+    gone = make_user(db, username="gone", created_at=C - 50 * D)
+    before, _ = c.ask(db, cat, gone, C - 5 * D)
+    c.answer(db, before, history["h3"], C - 4 * D)
+    after = [c.ask(db, cat, gone, C + D)[0] for _ in range(3)]
+    for topic in after:
+        c.accept(db, topic, c.answer(db, topic, history["h4"], C + 2 * D), C + 3 * D)
+    for topic in [before, *after]:
+        topic.author_id = None  # the asker's account was deleted (the foreign key sets NULL)
+    db.flush()
+    result = backtest.run(db, settings, C, 30)
+    assert result.relevant == 3  # helper4's three accepted answers now count in the ground truth
+    scores = backtest.baseline_scores(db, C, {m.id for m in history.values()})
+    assert scores["answers"][history["h3"].id] == 1 and scores["decayed_answers"][history["h3"].id] > 0

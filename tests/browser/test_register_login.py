@@ -39,11 +39,11 @@ def test_register_confirm_logout_login_shows_name_in_header(live_server, page):
         if message.type == "error" and "Failed to load resource" not in message.text
         else None,
     )
-    # Browsers ask for /favicon.ico on their own; every other failed request is a broken page.
+    # Every failed request is a broken page, the icon included (pages name /static/favicon.svg).
     page.on(
         "response",
         lambda response: problems.append(f"{response.status} {response.url}")
-        if response.status >= 400 and not response.url.endswith("/favicon.ico")
+        if response.status >= 400
         else None,
     )
 
@@ -59,8 +59,14 @@ def test_register_confirm_logout_login_shows_name_in_header(live_server, page):
     assert link.startswith(live_server.url)
     page.goto(link)
     header = page.locator("header.site-header")
-    expect(header.locator(".nav-user")).to_have_text("wren")
+    expect(header.locator(".nav-user")).to_have_count(0)  # opening the link logs nobody in
+    page.get_by_role("button", name="Confirm my address").click()
     expect(page.get_by_role("status").first).to_contain_text("Your e-mail address is confirmed")
+    expect(header.locator(".nav-user")).to_have_count(0)
+    page.get_by_label("Username or e-mail").fill("wren")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.locator("main").get_by_role("button", name="Log in").click()
+    expect(header.locator(".nav-user")).to_have_text("wren")
 
     header.get_by_role("button", name="Log out").click()
     expect(header.locator(".nav-user")).to_have_count(0)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from app.accounts.auth import roles_of
-from app.accounts.models import AuditEntry
+from app.accounts.models import AuditEntry, UserVisit
 from app.forum.models import Notification
 from tests.conftest import csrf_of, post_form
 from tests.factories import last_email, log_in, make_user
@@ -17,9 +17,9 @@ from tests.factories import last_email, log_in, make_user
 
 def _holders(db, clock):
     quiet = make_user(db, username="quinn", roles=("ambassador",))
-    quiet.last_seen_at = clock.now - timedelta(days=61)
+    db.add(UserVisit(user_id=quiet.id, day=(clock.now - timedelta(days=61)).date()))
     busy = make_user(db, username="bea", roles=("helper", "labs"))
-    busy.last_seen_at = clock.now - timedelta(days=2)
+    db.add(UserVisit(user_id=busy.id, day=(clock.now - timedelta(days=2)).date()))
     db.flush()
     return quiet, busy
 
@@ -91,7 +91,7 @@ def test_the_periodic_review_is_silent_when_nobody_is_quiet(db, settings, clock)
     from app.ambassadors import roles
 
     busy = make_user(db, username="bea", roles=("helper",))
-    busy.last_seen_at = clock.now
+    db.add(UserVisit(user_id=busy.id, day=(clock.now).date()))
     make_user(db, username="mgr", roles=("manager",))
     assert roles.review_job(db, clock.now, settings) == {"quiet": 0, "notified": 0}
     assert db.scalars(select(Notification)).all() == []

@@ -23,6 +23,12 @@ def test_demo_shows_lapsed_champions_and_nudges_with_a_return(db, settings):
     helpers = {m.id for m in ctx.cast("helper")}
     assert {row.user_id for row in champions} & helpers
     assert any(row.quiet_days >= 30 and not row.champion for row in listed)
+    # The newest run's signals say what the page says (one definition of "last active").
+    from app.ambassadors import queries
+
+    for row in champions:
+        signals = queries.member_history(db, row.user_id, limit=1)[0].signals
+        assert signals["days_since_visit"] == row.quiet_days, row.username
     rows, overall, pending = reengagement_rates.return_rates(db, NOW)
     assert (overall.nudged, overall.nudged_returned, pending) == (3, 1, 1)
     assert overall.compared > 0

@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Group
-from app.forum.models import Category, CategoryGroup
-from app.forum.permissions import CategoryAccess, visible_ids
+from app.forum.models import Category, CategoryGroup, CategoryPostingGroup
+from app.forum.permissions import CategoryAccess, can_post_in_category, visible_ids
 from app.web import Viewer
 
 
 def category_access(session: Session) -> list[CategoryAccess]:
-    """Visibility facts of every category, in two statements."""
-    groups: dict[int, set[str]] = {}
-    for category_id, name in session.execute(
-        select(CategoryGroup.category_id, Group.name).join(Group, Group.id == CategoryGroup.group_id)
-    ):
-        groups.setdefault(category_id, set()).add(name)
+    """Visibility and posting facts of every category, in two statements."""
+    see = select(CategoryGroup.category_id, literal("see").label("action"), Group.name).join(
+        Group, Group.id == CategoryGroup.group_id
+    )
+    post = select(CategoryPostingGroup.category_id, CategoryPostingGroup.action, Group.name).join(
+        Group, Group.id == CategoryPostingGroup.group_id
+    )
+    groups: dict[tuple[int, str], set[str]] = {}
+    for category_id, action, name in session.execute(union_all(see, post)):
+        groups.setdefault((category_id, action), set()).add(name)
     return [
-        CategoryAccess(id=row.id, visibility=row.visibility, groups=frozenset(groups.get(row.id, ())))
-        for row in session.execute(select(Category.id, Category.visibility))
+        CategoryAccess(
+            id=row.id, visibility=row.visibility, groups=frozenset(groups.get((row.id, "see"), ())),
+            topic_access=row.topic_access, reply_access=row.reply_access, topic_form=row.topic_form,
+            topic_groups=frozenset(groups.get((row.id, "topic"), ())),
+            reply_groups=frozenset(groups.get((row.id, "reply"), ())),
+        )
+        for row in session.execute(
+            select(Category.id, Category.visibility, Category.topic_access, Category.reply_access, Category.topic_form)
+        )
     ]
+
+
+def category_access_by_id(session: Session) -> dict[int, CategoryAccess]:
+    """The same facts keyed by category id (two statements)."""
+    return {access.id: access for access in category_access(session)}
+
+
+def postable_category_ids(session: Session, viewer: Viewer, action: str, *, via: str = "forum") -> set[int]:
+    """Categories where the viewer may start topics ('topic') or reply ('reply')."""
+    return {access.id for access in category_access(session) if can_post_in_category(viewer, access, action, via=via)}
 
 
 def visible_category_ids(session: Session, viewer: Viewer) -> set[int]:
@@ -74,17 +95,29 @@ def _answer_conditions():
     a comment or follow-up; imported comments are such replies) in someone else's question topic."""
     from app.forum.models import Post, Topic
 
-    return [Post.post_number > 1, Post.reply_to_post_id.is_(None), Topic.kind == "question", Topic.author_id != Post.author_id]
+    return [Post.post_number > 1, Post.reply_to_post_id.is_(None), Topic.kind == "question", asked_by_another()]
+
+
+def asked_by_another():
+    """The post's topic was started by someone else; a topic whose author was deleted (NULL) was
+    started by another member too (a plain `!=` is NULL there and would drop those answers)."""
+    from sqlalchemy import or_
+
+    from app.forum.models import Post, Topic
+
+    return or_(Topic.author_id.is_(None), Topic.author_id != Post.author_id)
 
 
 def post_activity_by_member(session: Session, since, until) -> dict[str, dict[int, float]]:
     """Per member, posts written in [since, until): topics, questions, replies, answers to others,
-    topics replied to, distinct members helped, posting days; as {metric: {member id: value}}."""
+    all answers (own questions too), topics replied to, distinct members helped; as
+    {metric: {member id: value}}."""
     from sqlalchemy import and_, case, distinct, func
 
     from app.forum.models import Post, Topic
 
     is_answer = and_(*_answer_conditions())
+    any_answer = and_(*_answer_conditions()[:3])
     row_query = (
         select(
             Post.author_id,
@@ -93,6 +126,7 @@ def post_activity_by_member(session: Session, since, until) -> dict[str, dict[in
             func.sum(case((and_(Post.post_number == 1, Topic.kind == "question"), 1), else_=0)).label("questions"),
             func.sum(case((Post.post_number > 1, 1), else_=0)).label("replies"),
             func.sum(case((is_answer, 1), else_=0)).label("answers"),
+            func.sum(case((any_answer, 1), else_=0)).label("all_answers"),
             func.count(distinct(case((Post.post_number > 1, Post.topic_id)))).label("topics_replied"),
             func.count(distinct(case((is_answer, Topic.author_id)))).label("members_helped"),
         )
@@ -100,7 +134,7 @@ def post_activity_by_member(session: Session, since, until) -> dict[str, dict[in
         .where(Post.author_id.is_not(None), Post.deleted_at.is_(None), *_window(Post.created_at, since, until))
         .group_by(Post.author_id)
     )
-    metrics = ("posts", "topics", "questions", "replies", "answers", "topics_replied", "members_helped")
+    metrics = ("posts", "topics", "questions", "replies", "answers", "all_answers", "topics_replied", "members_helped")
     result: dict[str, dict[int, float]] = {name: {} for name in metrics}
     for row in session.execute(row_query):
         for name in metrics:
@@ -117,7 +151,7 @@ def accepted_answers_by_member(session: Session, since, until) -> dict[int, int]
     rows = session.execute(
         select(Post.author_id, func.count())
         .join(Topic, Topic.accepted_post_id == Post.id)
-        .where(Topic.author_id != Post.author_id, Post.deleted_at.is_(None), Topic.accepted_at.is_not(None),
+        .where(asked_by_another(), Post.author_id.is_not(None), Post.deleted_at.is_(None), Topic.accepted_at.is_not(None),
                Post.created_at < until, *_window(Topic.accepted_at, since, until))
         .group_by(Post.author_id)
     )
@@ -139,6 +173,7 @@ def votes_received_by_member(session: Session, since, until) -> dict[str, dict[i
             func.sum(case((and_(recent, PostVote.value > 0), 1), else_=0)).label("up"),
             func.sum(case((and_(recent, PostVote.value < 0), 1), else_=0)).label("down"),
             func.count(distinct(case((recent, PostVote.voter_id)))).label("voters"),
+            func.count(distinct(case((and_(recent, PostVote.value > 0), PostVote.voter_id)))).label("upvoters"),
             func.sum(PostVote.value).label("net_all"),
         )
         .select_from(PostVote)
@@ -147,7 +182,7 @@ def votes_received_by_member(session: Session, since, until) -> dict[str, dict[i
                PostVote.created_at < until)
         .group_by(Post.author_id)
     )
-    result: dict[str, dict[int, float]] = {"up": {}, "down": {}, "net": {}, "voters": {}, "net_all": {}}
+    result: dict[str, dict[int, float]] = {"up": {}, "down": {}, "net": {}, "voters": {}, "upvoters": {}, "net_all": {}}
     for row in rows:
         up, down = int(row.up or 0), int(row.down or 0)
         if up or down:
@@ -155,6 +190,7 @@ def votes_received_by_member(session: Session, since, until) -> dict[str, dict[i
             result["down"][row.author_id] = down
             result["net"][row.author_id] = up - down
             result["voters"][row.author_id] = row.voters
+            result["upvoters"][row.author_id] = row.upvoters
         result["net_all"][row.author_id] = int(row.net_all or 0)
     return result
 
@@ -175,6 +211,22 @@ def upvote_days_by_member(session: Session, since, until) -> dict[int, int]:
         .group_by(Post.author_id)
     )
     return {author_id: int(days) for author_id, days in rows}
+
+
+def upvotes_given_by_member(session: Session, since, until) -> dict[int, int]:
+    """Upvotes each member cast on other members' posts in [since, until) (Discourse's likes given)."""
+    from sqlalchemy import func
+
+    from app.forum.models import Post
+    from app.forum.votes import PostVote
+
+    rows = session.execute(
+        select(PostVote.voter_id, func.count()).select_from(PostVote).join(Post, Post.id == PostVote.post_id)
+        .where(PostVote.value > 0, (Post.author_id.is_(None)) | (PostVote.voter_id != Post.author_id),
+               *_window(PostVote.created_at, since, until))
+        .group_by(PostVote.voter_id)
+    )
+    return {voter_id: int(count) for voter_id, count in rows}
 
 
 def helpful_answers_by_member(session: Session, start, end) -> dict[int, int]:
@@ -204,6 +256,21 @@ def helpful_answers_by_member(session: Session, start, end) -> dict[int, int]:
     return {author_id: int(count) for author_id, count in rows}
 
 
+def answer_times_by_member(session: Session, until) -> dict[int, list]:
+    """When each member answered other members' questions before `until` (newest last)."""
+    from app.forum.models import Post, Topic
+
+    rows = session.execute(
+        select(Post.author_id, Post.created_at).join(Topic, Topic.id == Post.topic_id)
+        .where(*_answer_conditions(), Post.author_id.is_not(None), Post.deleted_at.is_(None), Post.created_at < until)
+        .order_by(Post.created_at)
+    )
+    found: dict[int, list] = {}
+    for author_id, created_at in rows:
+        found.setdefault(author_id, []).append(created_at)
+    return found
+
+
 def members_who_posted_before(session: Session, until) -> set[int]:
     """Members with at least one question, answer or comment before `until` (the backtest pool)."""
     from app.forum.models import Post
@@ -218,3 +285,17 @@ def unsubscribe_url(settings, user_id: int, kind: str) -> str:
     from app.forum.notifications import unsubscribe_token  # notifications reads this module too
 
     return f"{settings.base_url}/notifications/unsubscribe/{unsubscribe_token(settings, user_id, kind)}"
+
+
+def suspended_until(session: Session, user_id: int, now):
+    """When the suspension in force for a member at `now` ends, or None when they are not suspended."""
+    from sqlalchemy import func
+
+    from app.forum.models import Suspension
+
+    return session.scalar(
+        select(func.max(Suspension.ends_at)).where(
+            Suspension.user_id == user_id, Suspension.starts_at <= now, Suspension.ends_at > now,
+            Suspension.lifted_at.is_(None),
+        )
+    )

@@ -10,7 +10,7 @@ tests/ambassadors/test_timeline.py holds the two equal.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import bucket_index, integer_rows
@@ -19,7 +19,12 @@ from app.forum.votes import PostVote
 
 
 def _answer():
-    return and_(Post.post_number > 1, Post.reply_to_post_id.is_(None), Topic.kind == "question", Topic.author_id != Post.author_id)
+    return and_(Post.post_number > 1, Post.reply_to_post_id.is_(None), Topic.kind == "question", _asked_by_another())
+
+
+def _asked_by_another():
+    # A topic whose author was deleted (NULL) was asked by another member; `!=` alone is NULL there.
+    return or_(Topic.author_id.is_(None), Topic.author_id != Post.author_id)
 
 
 def post_rows(session: Session, edges) -> list[tuple[int, ...]]:
@@ -57,7 +62,7 @@ def first_responses_by_bucket(session: Session, edges) -> list[tuple[int, int, i
     rows = session.execute(
         select(Post.author_id, bucket_index(Post.created_at, edges), Topic.first_response_seconds)
         .join(Topic, Topic.first_response_post_id == Post.id)
-        .where(Topic.kind == "question", Topic.author_id != Post.author_id, Post.author_id.is_not(None),
+        .where(Topic.kind == "question", _asked_by_another(), Post.author_id.is_not(None),
                Post.created_at < edges[-1])
     )
     return [(author, bucket, int(seconds or 0)) for author, bucket, seconds in rows]
@@ -77,7 +82,7 @@ def stewardship_by_bucket(session: Session, edges) -> dict[str, list[tuple[int, 
         .join(Post, Post.id == Flag.post_id).where(Post.author_id.is_not(None), *agreed).group_by(Post.author_id, reviewed),
         "edits_of_others": select(PostRevision.editor_id, edited, func.count())
         .join(Post, Post.id == PostRevision.post_id)
-        .where(PostRevision.editor_id.is_not(None), PostRevision.editor_id != Post.author_id,
+        .where(PostRevision.editor_id.is_not(None), or_(Post.author_id.is_(None), PostRevision.editor_id != Post.author_id),
                PostRevision.created_at < edges[-1])
         .group_by(PostRevision.editor_id, edited),
         "suspensions": select(Suspension.user_id, started, func.count())

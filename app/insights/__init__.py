@@ -1,0 +1,1 @@
+"""Insights: the community health dashboard and the ambassador pipeline, for managers and admins."""
