@@ -46,6 +46,10 @@ class Settings(BaseSettings):
         False, description="Send the session cookie only over HTTPS (set true behind TLS)."
     )
     session_days: int = Field(30, description="Days a login session stays valid.")
+    max_body_bytes: int = Field(
+        2 * 1024 * 1024,
+        description="Largest request body accepted, in bytes; larger requests get 413 before they are read.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="IPs or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted.",

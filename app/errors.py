@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import N_
@@ -62,6 +62,13 @@ class Conflict(AppError):
 
     status_code = 409
     code = "conflict"
+
+
+class PayloadTooLarge(AppError):
+    """The request body is larger than max_body_bytes."""
+
+    status_code = 413
+    code = "payload_too_large"
 
 
 class RateLimited(AppError):
@@ -164,15 +171,29 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     def _validation_error(request: Request, exc: RequestValidationError):
+        if any(err["loc"][:1] == ("path",) for err in exc.errors()):
+            # /t/abc or /t/99999999999 names no page, exactly like an id that does not exist.
+            return error_response(request, 404, N_("Page not found."))
         detail = {
             ".".join(str(p) for p in err["loc"] if p not in ("body", "query", "path")): err["msg"]
             for err in exc.errors()
         }
         return error_response(request, 422, N_("Some fields are missing or invalid."), detail)
 
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    def _out_of_range(request: Request, exc: Exception):
+        # Last line of defence: a value the database cannot store or compare (an integer beyond
+        # its range, NUL in PostgreSQL text) is the request's fault, not a crash. The session
+        # dependency has already rolled the transaction back.
+        log.info("refused a value the database cannot hold on %s %s: %s", request.method, request.url.path, exc)
+        return error_response(
+            request, 400, N_("A value in this request is out of range or contains characters that cannot be stored.")
+        )
+
     @app.exception_handler(Exception)
     def _crash(request: Request, exc: Exception):
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         from app.web import apply_security_headers  # crashes bypass the header middleware
 
         return apply_security_headers(

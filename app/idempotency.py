@@ -11,15 +11,17 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, String, select, update
+from sqlalchemy import ForeignKey, String, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base
 
 KEY_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+# A form resent later than this is treated as new (nobody retries a week-old page by accident).
+KEPT = timedelta(days=7)
 
 
 class FormSubmission(Base):
@@ -74,3 +76,11 @@ def finish(session: Session, user_id: int, key: str | None, url: str) -> None:
         update(FormSubmission).where(FormSubmission.user_id == user_id, FormSubmission.form_key == key)
         .values(result_url=url).execution_options(synchronize_session=False)
     )
+
+
+def purge(session: Session, now: datetime) -> dict:
+    """Forget keys older than KEPT (the worker runs this daily)."""
+    result = session.execute(
+        delete(FormSubmission).where(FormSubmission.created_at < now - KEPT).execution_options(synchronize_session=False)
+    )
+    return {"forgotten": result.rowcount}

@@ -27,6 +27,10 @@ from app.db import Base
 log = logging.getLogger("hearth.mail")
 
 STATUSES = ("queued", "sending", "sent", "failed")
+SUBJECT_MAX = 300  # the column's length
+# Anything that could end a header line or hide in one: C0/C1 controls (CR and LF among them),
+# DEL and the Unicode line and paragraph separators.
+_HEADER_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Unsubscribe links the forum writes into notification bodies (the last one is the footer's).
 UNSUBSCRIBE_PATH = "/notifications/unsubscribe/"
 
@@ -60,6 +64,13 @@ class OutboxEmail(Base):
     )
 
 
+def header_text(value: str, limit: int = SUBJECT_MAX) -> str:
+    """One header line of text: control characters become spaces, so nothing a member wrote (a
+    title, a display name) can end the header, add another one, or make building the message fail."""
+    text = " ".join(_HEADER_UNSAFE_RE.sub(" ", value or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def queue_email(
     session: Session,
     *,
@@ -77,7 +88,7 @@ def queue_email(
         kind=kind,
         user_id=user_id,
         to_address=to_address,
-        subject=subject,
+        subject=header_text(subject),
         body_text=body_text,
         body_html=body_html,
         unsubscribe_url=unsubscribe_url,
@@ -106,7 +117,7 @@ def build_message(row: OutboxEmail, *, mail_from: str, base_url: str, now: datet
     message = EmailMessage()
     message["From"] = mail_from
     message["To"] = row.to_address
-    message["Subject"] = row.subject
+    message["Subject"] = header_text(row.subject)  # rows queued before subjects were cleaned
     message["Date"] = format_datetime(now)
     domain = parseaddr(mail_from)[1].rpartition("@")[2] or "localhost"
     message["Message-ID"] = make_msgid(idstring=f"outbox{row.id}", domain=domain)

@@ -21,6 +21,7 @@ from app.ambassadors import reengagement_pages
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, utcnow
 from app.errors import install_error_handlers
+from app.guard import RequestGuard
 from app.openapi import build_openapi
 from app.forum import admin_pages as forum_admin_pages
 from app.forum import api as forum_api
@@ -38,7 +39,7 @@ from app.ideas import pages as ideas_pages
 from app.karma import api as karma_api
 from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
-from app.web import STATIC_DIR, add_profile_section, csrf_protect, security_headers, templates
+from app.web import STATIC_DIR, add_profile_section, csrf_protect, security_headers, session_cookie_name, templates
 
 
 def register_event_handlers() -> None:
@@ -76,11 +77,13 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
         session_factory = make_session_factory(app.state.engine)
     app.state.session_factory = session_factory
 
+    # Added first, so it runs innermost: inside the session and header middleware, before any route.
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
     app.middleware("http")(security_headers)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
-        session_cookie="hearth_session",
+        session_cookie=session_cookie_name(settings),
         max_age=settings.session_days * 86400,
         same_site="lax",
         https_only=settings.cookie_secure,

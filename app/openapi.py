@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, FastAPI, Path, Query
+from fastapi import Depends, FastAPI, Query
 from fastapi.openapi.utils import get_openapi
 from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
@@ -19,7 +19,6 @@ DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_OFFSET = 100_000
 SECURITY_SCHEME = "bearerAuth"
-MAX_ID = 2**31 - 1  # ids are 32-bit on PostgreSQL; a larger one cannot exist
 
 T = TypeVar("T")
 
@@ -73,8 +72,6 @@ def paging(
 
 
 PagingDep = Annotated[Paging, Depends(paging)]
-IdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="An id (1–2147483647).")]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 ERROR_RESPONSES = {
     "400": "The request could not be read.",

@@ -30,6 +30,7 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = {"en": "English", "de": "Deutsch", "nl": "Nederlands"}
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ONE_CLICK_UNSUBSCRIBE_PREFIX = "/notifications/unsubscribe/"
+HSTS_MAX_AGE = 365 * 86400  # one year; includeSubDomains is left to the operator's proxy
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -255,6 +256,23 @@ async def security_headers(request: Request, call_next):
     return apply_security_headers(request, await call_next(request))
 
 
+def session_cookie_name(settings) -> str:
+    """The session cookie's name: with the __Host- prefix when cookies are HTTPS-only, so the
+    browser refuses it unless it is Secure, for this host alone (no Domain) and for path /."""
+    return "__Host-hearth_session" if settings.cookie_secure else "hearth_session"
+
+
+def depends_on_viewer(request: Request) -> bool:
+    """True when the answer is for this visitor alone: a member, a token, the API, or a page of a
+    session that holds something (its CSRF token, flashes), which a shared cache must never hand on."""
+    return bool(
+        viewer_of(request).is_authenticated
+        or "authorization" in request.headers
+        or request.url.path.startswith("/api/")
+        or (request.scope.get("session") and not request.url.path.startswith("/static/"))
+    )
+
+
 def apply_security_headers(request: Request, response: Response) -> Response:
     """Set the security headers on one response (also used for 500s, which skip middleware)."""
     csp = CONTENT_SECURITY_POLICY
@@ -262,7 +280,10 @@ def apply_security_headers(request: Request, response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if viewer_of(request).is_authenticated or "authorization" in request.headers:
+    if request.app.state.settings.cookie_secure:
+        # Secure cookies mean the site is served over HTTPS: browsers should never try plain HTTP.
+        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}")
+    if depends_on_viewer(request):
         response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -89,6 +89,12 @@ def _role_review(session: Session, now: datetime, settings) -> dict:
     return roles.review_job(session, now, settings)
 
 
+def _form_keys(session: Session, now: datetime, settings) -> dict:
+    from app import idempotency
+
+    return idempotency.purge(session, now)
+
+
 def default_jobs() -> list[Job]:
     """The periodic jobs a Hearth install runs."""
     day = timedelta(days=1)
@@ -98,6 +104,7 @@ def default_jobs() -> list[Job]:
         Job("digest", day, _digest),
         Job("reengagement", day, _reengagement),
         Job("role-review", timedelta(days=7), _role_review),
+        Job("form-keys", day, _form_keys),
     ]
 
 

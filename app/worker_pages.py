@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from app.accounts.auth import MemberDep
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound
+from app.guard import Id
 from app.i18n import N_
 from app.mail import OutboxEmail, requeue
 from app.web import Viewer, flash, get_now, redirect, render
@@ -61,7 +62,7 @@ def mail_overview(request: Request, db: SessionDep, viewer: MemberDep, status: s
 
 
 @router.post("/admin/mail/{email_id}/retry")
-def mail_retry(request: Request, email_id: int, db: SessionDep, viewer: MemberDep):
+def mail_retry(request: Request, email_id: Id, db: SessionDep, viewer: MemberDep):
     """Queue a failed or interrupted message again (a person decided it should go out)."""
     _admin(viewer)
     if not requeue(db, email_id, get_now(request)):

@@ -53,6 +53,9 @@ PASSWORD = "bench-lantern-orchard-62"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 MIX = [("reply", 30), ("vote_cookie", 20), ("vote_token", 20), ("login", 10), ("read", 20)]
 TOPICS = 8
+# Idle connections are dropped by the client before uvicorn's 5 s keep-alive ends, as browsers and
+# proxies do; otherwise a request sent just as the server closes an idle connection is reset.
+LIMITS = httpx.Limits(keepalive_expiry=4)
 ADMIN = Viewer(id=0, username="bench", display_name="Bench", roles=frozenset({"member", "admin"}))
 
 
@@ -114,6 +117,16 @@ def _seed(url: str, settings: Settings, clients: int):
     return [user.username for user in users[1:]], topics, posts, tokens
 
 
+def _acknowledged(response) -> bool:
+    """The server said the write is done: 200 from the API, or a redirect to the post (a
+    redirect to the login page is not an acknowledgement)."""
+    if response is None:
+        return False
+    return response.status_code == 200 or (
+        response.status_code == 303 and response.headers.get("location", "").startswith("/t/")
+    )
+
+
 class Client(threading.Thread):
     """One member doing the mix until the deadline."""
 
@@ -135,7 +148,7 @@ class Client(threading.Thread):
         try:
             response = call()
         except httpx.HTTPError as error:
-            self.errors[type(error).__name__] += 1
+            self.errors[f"{op} {type(error).__name__}"] += 1
             return None
         self.by_op.setdefault(op, []).append(time.perf_counter() - started)
         self.statuses[response.status_code // 100] += 1
@@ -144,18 +157,28 @@ class Client(threading.Thread):
         return response
 
     def _browser(self) -> tuple[httpx.Client, str]:
-        browser = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False)
-        page = browser.get("/login")
-        csrf = CSRF_RE.search(page.text).group(1)
-        browser.post("/login", data={"identifier": self.username, "password": PASSWORD, "csrf_token": csrf})
-        csrf = CSRF_RE.search(browser.get("/login/email").text).group(1)
-        return browser, csrf
+        """Log in (retrying until the server lets us) and return the browser and its CSRF token."""
+        browser = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False, limits=LIMITS)
+        for _ in range(20):
+            page = self._timed("read", lambda: browser.get("/login"))
+            if page is None or page.status_code != 200:
+                continue
+            csrf = CSRF_RE.search(page.text).group(1)
+            answer = self._timed("login", lambda: browser.post(
+                "/login", data={"identifier": self.username, "password": PASSWORD, "csrf_token": csrf}
+            ))
+            if answer is not None and answer.status_code == 303:
+                break
+        page = self._timed("read", lambda: browser.get("/login"))
+        return browser, CSRF_RE.search(page.text).group(1) if page is not None else ""
 
     def run(self):
         browser, csrf = self._browser()
-        api = httpx.Client(base_url=self.base, timeout=120, headers={"Authorization": f"Bearer {self.token}"})
+        api = httpx.Client(base_url=self.base, timeout=120, limits=LIMITS, headers={"Authorization": f"Bearer {self.token}"})
         ops, weights = zip(*MIX)
         sequence = 0
+        self.setup = (self.statuses, self.errors, self.five_hundreds)
+        self.statuses, self.errors, self.by_op, self.five_hundreds = Counter(), Counter(), {}, []
         self.start_barrier.wait()
         deadline = time.monotonic() + self.seconds
         while time.monotonic() < deadline:
@@ -167,7 +190,7 @@ class Client(threading.Thread):
                 response = self._timed(op, lambda: browser.post(
                     f"/t/{topic}/reply", data={"body": f"Reply {marker} with some words.", "csrf_token": csrf}
                 ))
-                if response is not None and response.status_code == 303:
+                if _acknowledged(response):
                     self.replies.append(marker)
             elif op in ("vote_cookie", "vote_token"):
                 post = self.rng.choice(self.posts)
@@ -178,11 +201,11 @@ class Client(threading.Thread):
                     ))
                 else:
                     response = self._timed(op, lambda: api.post(f"/api/v1/posts/{post}/vote", json={"value": value}))
-                if response is not None and response.status_code in (200, 303):
+                if _acknowledged(response):
                     self.votes[post] = value
             elif op == "login":
                 wrong = self.rng.random() < 0.2
-                fresh = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False)
+                fresh = httpx.Client(base_url=self.base, timeout=120, follow_redirects=False, limits=LIMITS)
                 try:
                     page = self._timed("read", lambda: fresh.get("/login"))
                     if page is not None and page.status_code == 200:
@@ -263,6 +286,10 @@ def main() -> None:
             server.send_signal(signal.SIGINT)
             server.wait(timeout=60)
 
+    setup_statuses, setup_errors = Counter(), Counter()
+    for client in clients:
+        setup_statuses.update(client.setup[0])
+        setup_errors.update(client.setup[1])
     statuses, errors, latencies, by_op = Counter(), Counter(), [], {}
     replies, votes, five_hundreds = [], {}, []
     for client, username in zip(clients, usernames):
@@ -296,6 +323,7 @@ def main() -> None:
     print(f"requests      {total} in {elapsed:.1f} s ({total / elapsed:.0f}/s)")
     print(f"status        2xx/3xx {statuses[2] + statuses[3]}  4xx {statuses[4]}  5xx {statuses[5]}"
           f"  connection errors {sum(errors.values())} {dict(errors) or ''}")
+    print(f"setup         (log-ins before the clock) 5xx {setup_statuses[5]}  connection errors {sum(setup_errors.values())}")
     print(f"latency       p50 {_percentile(latencies, 0.5) * 1000:.0f} ms  p99 {_percentile(latencies, 0.99) * 1000:.0f} ms")
     for op, values in sorted(by_op.items()):
         print(f"  {op:<12} {len(values):>6}  p50 {_percentile(values, 0.5) * 1000:>6.0f} ms"

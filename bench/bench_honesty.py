@@ -59,7 +59,8 @@ def main() -> None:
     print(f"scoring computation:      {scoring:8.3f} s  (training.score, the baseline)")
     print(f"compare with the rules:   {compare:8.3f} s  ({compare / scoring:.2f}x the baseline)")
     print(f"rule values to re-rank:   {rerank:8.3f} s  ({rerank / scoring:.2f}x the baseline; only when a profile loses)")
-    print(f"ranked by: {{{', '.join(f'{p}: {i.get('ranked_by')}' for p, i in honest.items())}}}")
+    ranked = ", ".join(f"{profile}: {info.get('ranked_by')}" for profile, info in honest.items())
+    print(f"ranked by:                {ranked}")
 
 
 if __name__ == "__main__":

@@ -73,7 +73,7 @@ class Sink:
         else:
             import re
 
-            self.db.execute(re.sub(r":(\w+)", r"%(\1)s", sql), params or {})
+            self.db.execute(re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql), params or {})
 
     def without_search_triggers(self, write) -> None:
         """Run `write` with SQLite's per-row search triggers off; the index is rebuilt once afterwards."""

@@ -122,9 +122,9 @@ def test_paging_out_of_bounds_is_a_clear_422(client, query):
     assert set(body) == {"error", "detail"} and set(body["detail"]) == set(query)
 
 
-def test_out_of_range_ids_are_a_422_not_a_crash(client):
+def test_out_of_range_ids_answer_like_missing_ones(client):
     response = client.get("/api/v1/topics/99999999999999999999")
-    assert response.status_code == 422 and set(response.json()) == {"error", "detail"}
+    assert response.status_code == 404 and set(response.json()) == {"error", "detail"}
 
 
 def test_an_api_post_without_credentials_gets_401_not_a_form_error(client, db):

@@ -146,3 +146,18 @@ def test_two_simultaneous_submissions_create_one_topic(make_database, settings):
         assert len(outcomes) == 2 and outcomes[0] == outcomes[1]
     finally:
         engine.dispose()
+
+
+def test_keys_are_forgotten_after_a_week(db):
+    from datetime import timedelta
+
+    from app import idempotency
+    from tests.conftest import START
+
+    user = member(db, username="old-forms")
+    idempotency.claim(db, user.id, "a" * 32, "topic", START)
+    idempotency.finish(db, user.id, "a" * 32, "/t/1-old")
+    idempotency.claim(db, user.id, "b" * 32, "topic", START + timedelta(days=6))
+    assert idempotency.purge(db, START + timedelta(days=7, seconds=1)) == {"forgotten": 1}
+    assert idempotency.claim(db, user.id, "a" * 32, "topic", START + timedelta(days=8)) is None  # usable again
+    assert idempotency.claim(db, user.id, "b" * 32, "topic", START + timedelta(days=8)) == "/"

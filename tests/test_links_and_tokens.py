@@ -106,3 +106,19 @@ def test_a_moderator_hidden_topic_answers_like_a_missing_one(client, db, clock):
     _same(client.get(f"/p/{reply.id}"), client.get(f"/p/{MISSING}"))
     _same(client.get(f"/api/v1/posts/{reply.id}"), client.get(f"/api/v1/posts/{MISSING}"))
     assert db.scalar(select(func.count(Post.id)).where(Post.topic_id == topic.id)) == 2
+
+
+def test_labs_ideas_and_categories_answer_like_missing_ones(client, db, settings):
+    from tests.ideas.helpers import make_area, make_idea, member, wire
+
+    wire(settings)
+    area = make_area(db, visibility="labs", name="Secret beta")
+    idea = make_idea(db, settings, author=member(db, roles=("labs",)), area=area)
+    log_in(client, make_user(db, username="curious"))
+    _same(client.get(f"/ideas/{idea.id}"), client.get(f"/ideas/{MISSING}"))
+    _same(client.get(f"/api/v1/ideas/{idea.id}"), client.get(f"/api/v1/ideas/{MISSING}"))
+    from app.forum.models import Category
+
+    slug = db.get(Category, area.category_id).slug
+    assert client.get(f"/c/{slug}").status_code == 404
+    _same(client.get(f"/c/{slug}"), client.get("/c/no-such-category"))

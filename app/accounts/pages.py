@@ -13,6 +13,7 @@ from app.accounts import auth, queries, recovery, service, tracking
 from app.accounts.models import ApiToken
 from app.db import SessionDep
 from app.errors import AppError, NotFound, ValidationFailed
+from app.guard import Id
 from app.i18n import N_
 from app.web import LANGUAGES, flash, get_now, profile_sections, redirect, render, request_language, viewer_of
 
@@ -260,7 +261,9 @@ def _own_account(request: Request, db, username: str):
     return auth.current_user(db, viewer)
 
 
-def _preferences_page(request: Request, db, user, *, errors=None, new_token=None, status_code=200, message=None):
+def _preferences_page(
+    request: Request, db, user, *, errors=None, new_token=None, status_code=200, message=None, values=None
+):
     tokens = db.scalars(
         select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc())
     ).all()
@@ -269,6 +272,7 @@ def _preferences_page(request: Request, db, user, *, errors=None, new_token=None
         "accounts/preferences.html",
         {
             "user": user,
+            "values": values or {"display_name": user.display_name, "bio": user.bio},
             "tokens": tokens,
             "errors": errors or {},
             "new_token": new_token,
@@ -303,7 +307,10 @@ def save_preferences(
             ambassador_opt_out=bool(ambassador_opt_out),
         )
     except ValidationFailed as error:
-        return _preferences_page(request, db, user, errors=error.detail, status_code=422, message=error.message)
+        return _preferences_page(
+            request, db, user, errors=error.detail, status_code=422, message=error.message,
+            values={"display_name": display_name, "bio": bio},
+        )
     flash(request, N_("Your preferences are saved."), "success")
     return redirect(f"/u/{user.username}/preferences")
 
@@ -343,7 +350,7 @@ def create_token(request: Request, username: str, db: SessionDep, name: FormStr 
 
 
 @router.post("/u/{username}/tokens/{token_id}/revoke")
-def revoke_token(request: Request, username: str, token_id: int, db: SessionDep):
+def revoke_token(request: Request, username: str, token_id: Id, db: SessionDep):
     """Revoke one of the member's API tokens."""
     user = _own_account(request, db, username)
     service.revoke_api_token(db, user, token_id, get_now(request))

@@ -25,6 +25,7 @@ from app.config import Settings
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.events import publish
 from app.i18n import N_, Msg
+from app.inputs import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from app.mail import queue_email
 from app.web import render_email
 
@@ -300,6 +301,8 @@ def create_api_token(session: Session, user: User, name: str, now: datetime) -> 
     name = name.strip()
     if not name or len(name) > 80:
         raise ValidationFailed(N_("Give the token a name of 1–80 characters."), detail={"name": N_("Required.")})
+    if has_control_characters(name):
+        raise ValidationFailed(CONTROL_CHARACTERS_MESSAGE, detail={"name": CONTROL_CHARACTERS_MESSAGE})
     secret = "hth_" + security.new_token(30)
     session.add(
         ApiToken(
@@ -334,6 +337,8 @@ def update_preferences(
     errors = {}
     if not 1 <= len(display_name) <= 80:
         errors["display_name"] = N_("Use 1–80 characters.")
+    elif has_control_characters(display_name):
+        errors["display_name"] = CONTROL_CHARACTERS_MESSAGE
     if len(bio) > 2000:
         errors["bio"] = N_("Keep it under 2,000 characters.")
     if locale and locale not in LANGUAGES:

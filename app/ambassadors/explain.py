@@ -4,8 +4,6 @@ with the points they cost. Counts are worded through ngettext; capped or missing
 
 from __future__ import annotations
 
-import numpy as np
-
 from app.ambassadors.signals import GOOD, LOWER_IS_BETTER, PENALTIES, SIGNAL_BY_NAME, Snapshot
 from app.i18n import N_, Msg, nMsg
 
@@ -126,6 +124,8 @@ def _counted(name: str, value: int, median, days: int, imported: bool) -> Msg | 
 
 def active_medians(snapshot: Snapshot) -> dict[str, float]:
     """Each signal's median among the members active in the window (everyone when nobody is)."""
+    import numpy as np  # only scoring runs call this; web workers never load NumPy
+
     matrix = snapshot.matrix
     if not len(matrix):
         return {name: 0.0 for name in snapshot.names}

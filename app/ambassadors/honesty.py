@@ -17,7 +17,6 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from app.ambassadors import backtest
 from app.ambassadors.models import PROFILES
 from app.i18n import N_, Msg, nMsg
 
@@ -81,6 +80,8 @@ def _figures(values: dict[int, float], gains: dict[int, float], pool, n: int) ->
 
 
 def _rules(session: Session, at: datetime, pool: set[int]) -> dict[str, dict[int, float]]:
+    from app.ambassadors import backtest  # NumPy and scikit-learn: only when a run computes this
+
     return {name: values for name, values in backtest.baseline_scores(session, at, pool).items() if name != "random"}
 
 
@@ -125,11 +126,12 @@ def rule_values_now(session: Session, now: datetime, members, honest: dict[str, 
     return {profile: values[rule] for profile, rule in wanted.items()}
 
 
-def ranking(scores: dict[int, float], members, rule_values: dict[int, float] | None) -> list[int]:
-    """Members from first to last: by the profile's score, or by the rule (ties by the profile's score)."""
+def ranking(scores: dict[int, float], members, rule_values: dict[int, float] | None, penalised=frozenset()) -> list[int]:
+    """Members from first to last: by the profile's score, or by the rule (ties by the profile's
+    score); a rule never lifts a penalised member above an unpenalised one."""
     if rule_values is None:
         return sorted(members, key=lambda m: (-scores[m], m))
-    return sorted(members, key=lambda m: (-rule_values.get(m, 0.0), -scores[m], m))
+    return sorted(members, key=lambda m: (m in penalised, -rule_values.get(m, 0.0), -scores[m], m))
 
 
 def _count(value: float) -> str:

@@ -14,7 +14,8 @@ from app.ambassadors.invitation_pages import manager, member_named
 from app.db import SessionDep
 from app.errors import ValidationFailed
 from app.i18n import Msg
-from app.openapi import IdPath, Page, PagingDep
+from app.guard import Id
+from app.openapi import Page, PagingDep
 from app.web import get_now
 
 router = APIRouter(prefix="/api/v1", tags=["invitations"])
@@ -137,14 +138,14 @@ def mine(request: Request, db: SessionDep, viewer: MemberDep, paging: PagingDep)
 
 
 @router.post("/invitations/{invitation_id}/accept", response_model=InvitationRead)
-def accept(request: Request, invitation_id: IdPath, db: SessionDep, viewer: MemberDep) -> InvitationRead:
+def accept(request: Request, invitation_id: Id, db: SessionDep, viewer: MemberDep) -> InvitationRead:
     """Accept one of the viewer's invitations; the role is granted."""
     invitations.accept(db, invitation_id=invitation_id, user_id=viewer.id, now=get_now(request))
     return _one(db, request, invitation_id)
 
 
 @router.post("/invitations/{invitation_id}/decline", response_model=InvitationRead)
-def decline(request: Request, invitation_id: IdPath, body: DeclineBody, db: SessionDep, viewer: MemberDep) -> InvitationRead:
+def decline(request: Request, invitation_id: Id, body: DeclineBody, db: SessionDep, viewer: MemberDep) -> InvitationRead:
     """Decline one of the viewer's invitations, optionally with a reason."""
     invitations.decline(db, invitation_id=invitation_id, user_id=viewer.id, reason=body.reason, now=get_now(request))
     return _one(db, request, invitation_id)

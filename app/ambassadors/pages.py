@@ -15,10 +15,15 @@ from app.ambassadors.permissions import can_see_candidates, can_see_journey
 from app.ambassadors.signals import SIGNALS
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound
-from app.i18n import N_
+from app.i18n import N_, Msg
+from app.inputs import parse_id
 from app.web import Viewer, flash, get_now, redirect, render
 
 router = APIRouter()
+# A backtest looks years back from its cutoff (training cutoffs, windows) and a horizon ahead;
+# these bounds keep every date it computes inside what datetime and the databases hold.
+MAX_BACKTEST_HORIZON_DAYS = 3650
+EARLIEST_BACKTEST_CUTOFF = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _manager(viewer: Viewer) -> Viewer:
@@ -105,11 +110,15 @@ def backtest_page(request: Request, db: SessionDep, viewer: MemberDep, cutoff: s
     result, errors = None, {}
     if cutoff:
         moment = _date(cutoff, "cutoff", errors)
-        days = int(horizon) if horizon.strip().isdigit() and int(horizon) > 0 else None
-        if days is None:
-            errors["horizon"] = N_("Give the horizon as a whole number of days.")
+        days = parse_id(horizon)
+        if days is None or days > MAX_BACKTEST_HORIZON_DAYS:
+            errors["horizon"] = Msg(
+                "Give the horizon as a whole number of days from 1 to %(max)s.", max=MAX_BACKTEST_HORIZON_DAYS
+            )
         elif moment is not None and moment >= get_now(request):
             errors["cutoff"] = N_("Choose a date in the past.")
+        elif moment is not None and moment < EARLIEST_BACKTEST_CUTOFF:
+            errors["cutoff"] = Msg("Choose a date from %(date)s on.", date=EARLIEST_BACKTEST_CUTOFF.date().isoformat())
         if not errors:
             result = backtest.run(db, request.app.state.settings, moment, days)
     status = 422 if errors else 200

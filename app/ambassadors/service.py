@@ -57,6 +57,7 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
     honest = honesty.evaluate(session, settings, scored.evaluation)
     quality = {profile: dict(scored.quality.get(profile, {}), honesty=honest[profile]) for profile in honest}
     rule_values = honesty.rule_values_now(session, now, scored.snapshot.member_ids, honest)
+    penalised = {member for member, points in scored.penalties.items() if points}
     run = ScoringRun(
         as_of=now,
         trigger=trigger,
@@ -80,7 +81,7 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
     mark = time.perf_counter()
     score_rows = []
     for profile, scores in scored.scores.items():
-        ranked = honesty.ranking(scores, set(scores) - opted_out, rule_values.get(profile))
+        ranked = honesty.ranking(scores, set(scores) - opted_out, rule_values.get(profile), penalised)
         for rank, member in enumerate(ranked, start=1):
             score_rows.append({
                 "run_id": run.id, "user_id": member, "profile": profile, "score": scores[member], "rank": rank,

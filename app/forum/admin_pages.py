@@ -13,10 +13,14 @@ from app.db import SessionDep
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.forum import categories as category_service
 from app.forum.models import Category, CategoryGroup, CategoryPostingGroup
-from app.i18n import N_
+from app.guard import OptionalId
+from app.i18n import N_, Msg
+from app.inputs import parse_id
 from app.web import flash, get_now, redirect, render
 
 router = APIRouter()
+# Positions order a handful of categories; the bound keeps the number inside an integer column.
+MAX_POSITION = 1_000_000
 FormStr = Annotated[str, Form()]
 FormList = Annotated[list[str], Form()]
 DEFAULT_VALUES = {
@@ -64,7 +68,7 @@ def _page(request: Request, db, *, values=None, errors=None, message=None, editi
 
 
 @router.get("/admin/categories")
-def categories(request: Request, db: SessionDep, edit: int | None = None):
+def categories(request: Request, db: SessionDep, edit: OptionalId = None):
     """Every category, and a form to create one (or edit the chosen one)."""
     _admin(request)
     if edit is None:
@@ -113,11 +117,14 @@ def save(
         "visibility": visibility, "groups": list(groups), "topic_access": topic_access, "reply_access": reply_access,
         "topic_groups": list(topic_groups), "reply_groups": list(reply_groups), "topic_form": topic_form,
     }
-    category_id = int(category_id) if category_id.isdigit() else None
+    category_id = parse_id(category_id)
     try:
         position = int(values["position"] or 0)
     except ValueError:
-        return _page(request, db, values=values, errors={"position": N_("Use a whole number.")},
+        position = None
+    if position is None or abs(position) > MAX_POSITION:
+        error = Msg("Use a whole number from %(low)s to %(high)s.", low=-MAX_POSITION, high=MAX_POSITION)
+        return _page(request, db, values=values, errors={"position": error},
                      message=N_("Please check the form."), editing=category_id, status_code=422)
     try:
         category_service.save_category(

@@ -23,8 +23,9 @@ from app.forum.schemas import (
     TopicRead,
     TopicSummaryRead,
 )
+from app.guard import Id
 from app.i18n import N_
-from app.openapi import IdPath, Page, PagingDep
+from app.openapi import Page, PagingDep
 from app.web import get_now, viewer_of
 
 router = APIRouter(prefix="/api/v1", tags=["forum"])
@@ -99,7 +100,7 @@ def create_topic(request: Request, db: SessionDep, viewer: MemberDep, data: Topi
 
 
 @router.get("/topics/{topic_id}", response_model=TopicRead)
-def read_topic(request: Request, topic_id: IdPath, db: SessionDep, paging: PagingDep):
+def read_topic(request: Request, topic_id: Id, db: SessionDep, paging: PagingDep):
     """A topic with one page of its posts in order (`limit` and `offset` page the posts)."""
     view = browse.topic_page(db, viewer_of(request), topic_id, offset=paging.offset, limit=paging.limit + 1)
     return TopicRead(
@@ -112,7 +113,7 @@ def read_topic(request: Request, topic_id: IdPath, db: SessionDep, paging: Pagin
 
 
 @router.post("/topics/{topic_id}/posts", response_model=Created, status_code=201)
-def reply(request: Request, topic_id: IdPath, db: SessionDep, viewer: MemberDep, data: ReplyCreate):
+def reply(request: Request, topic_id: Id, db: SessionDep, viewer: MemberDep, data: ReplyCreate):
     """Reply to a topic."""
     post = write_or_busy(db, lambda: service.create_reply(
         db, request.app.state.settings, viewer, topic_id=topic_id, body=data.body,
@@ -122,7 +123,7 @@ def reply(request: Request, topic_id: IdPath, db: SessionDep, viewer: MemberDep,
 
 
 @router.patch("/posts/{post_id}", response_model=PostRead)
-def edit_post(request: Request, post_id: IdPath, db: SessionDep, viewer: MemberDep, data: PostEdit):
+def edit_post(request: Request, post_id: Id, db: SessionDep, viewer: MemberDep, data: PostEdit):
     """Edit a post (authors and moderators); outside the grace period this stores a revision."""
     post = editing.edit_post(
         db, request.app.state.settings, viewer, post_id, body=data.body, title=data.title, tags=data.tags,
@@ -132,7 +133,7 @@ def edit_post(request: Request, post_id: IdPath, db: SessionDep, viewer: MemberD
 
 
 @router.get("/posts/{post_id}/revisions", response_model=Page[RevisionRead])
-def revisions(request: Request, post_id: IdPath, db: SessionDep, paging: PagingDep):
+def revisions(request: Request, post_id: Id, db: SessionDep, paging: PagingDep):
     """A post's revisions, newest first."""
     _post, _topic, views = editing.revisions(db, viewer_of(request), post_id)
     return paging.slice(list(views), lambda v: RevisionRead(
@@ -142,19 +143,19 @@ def revisions(request: Request, post_id: IdPath, db: SessionDep, paging: PagingD
 
 
 @router.post("/topics/{topic_id}/accept", status_code=204)
-def accept(request: Request, topic_id: IdPath, db: SessionDep, viewer: MemberDep, data: AcceptAnswer):
+def accept(request: Request, topic_id: Id, db: SessionDep, viewer: MemberDep, data: AcceptAnswer):
     """Mark a reply as the accepted answer (asker or staff)."""
     answers.accept_answer(db, viewer, topic_id, data.post_id, get_now(request))
 
 
 @router.delete("/topics/{topic_id}/accept", status_code=204)
-def unaccept(request: Request, topic_id: IdPath, db: SessionDep, viewer: MemberDep):
+def unaccept(request: Request, topic_id: Id, db: SessionDep, viewer: MemberDep):
     """Clear the accepted answer (asker or staff)."""
     answers.unaccept_answer(db, viewer, topic_id, get_now(request))
 
 
 @router.get("/posts/{post_id}", response_model=PostRead)
-def read_post(request: Request, post_id: IdPath, db: SessionDep):
+def read_post(request: Request, post_id: Id, db: SessionDep):
     """One visible post."""
     return _read_post(db, viewer_of(request), post_id)
 

@@ -67,15 +67,18 @@ def visible_categories(
     ]
 
 
-def category_by_slug(session: Session, viewer: Viewer, slug: str) -> CategoryInfo:
+def category_by_slug(
+    session: Session, viewer: Viewer, slug: str, access: list[CategoryAccess] | None = None
+) -> CategoryInfo:
     """A visible category, or NotFound (restricted ones do not leak)."""
     category = session.scalar(select(Category).where(Category.slug == slug))
-    access = category_access_by_id(session).get(category.id) if category is not None else None
-    if access is None or not can_see_category(viewer, access):
+    by_id = {a.id: a for a in (category_access(session) if access is None else access)}
+    access_of = by_id.get(category.id) if category is not None else None
+    if access_of is None or not can_see_category(viewer, access_of):
         raise NotFound(N_("This category does not exist or you may not see it."))
     c = category
     return CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position,
-                        can_post_in_category(viewer, access, "topic"))
+                        can_post_in_category(viewer, access_of, "topic"))
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from app.accounts.models import Group
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.forum.models import POSTING_ACCESS, TOPIC_FORMS, VISIBILITIES, Category, CategoryGroup, CategoryPostingGroup
 from app.i18n import N_
+from app.inputs import CONTROL_CHARACTERS_MESSAGE, has_control_characters
 from app.web import Viewer
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,59}$")
@@ -27,6 +28,8 @@ def _check(session: Session, category_id: int | None, *, slug, name, visibility,
         errors["slug"] = N_("Another category already uses this slug.")
     if not name or len(name) > 80:
         errors["name"] = N_("Give the category a name (at most 80 characters).")
+    elif has_control_characters(name):
+        errors["name"] = CONTROL_CHARACTERS_MESSAGE
     if visibility not in VISIBILITIES:
         errors["visibility"] = N_("Choose who may see the category.")
     groups = dict(session.execute(select(Group.name, Group.id).where(Group.name.in_(list(group_names or ())))).all())

@@ -16,8 +16,9 @@ from app.forum import moderation, moderation_flags
 from app.forum.models import Post, Topic
 from app.forum.permissions import can_moderate
 from app.forum.queries import visible_category_ids
+from app.guard import Id
 from app.i18n import N_
-from app.openapi import IdPath, Page, PagingDep
+from app.openapi import Page, PagingDep
 from app.web import Viewer, flash, get_now, redirect, render
 
 router = APIRouter()
@@ -51,14 +52,14 @@ def _render_flag_form(request, post, values, errors=None, message=None, status_c
 
 
 @router.get("/posts/{post_id}/flag")
-def flag_form(request: Request, post_id: int, viewer: MemberDep, db: SessionDep):
+def flag_form(request: Request, post_id: Id, viewer: MemberDep, db: SessionDep):
     """Ask why a post needs a moderator."""
     return _render_flag_form(request, _flag_target(db, viewer, post_id), {})
 
 
 @router.post("/posts/{post_id}/flag")
 def flag_submit(
-    request: Request, post_id: int, viewer: MemberDep, db: SessionDep, reason: FormStr = "", note: FormStr = ""
+    request: Request, post_id: Id, viewer: MemberDep, db: SessionDep, reason: FormStr = "", note: FormStr = ""
 ):
     """Record the flag and go back to the post."""
     post = _flag_target(db, viewer, post_id)
@@ -84,7 +85,7 @@ def flag_queue(request: Request, viewer: MemberDep, db: SessionDep):
 
 
 @router.post("/mod/flags/{flag_id}")
-def flag_decide(request: Request, flag_id: int, viewer: MemberDep, db: SessionDep, decision: FormStr = ""):
+def flag_decide(request: Request, flag_id: Id, viewer: MemberDep, db: SessionDep, decision: FormStr = ""):
     """Agree (hide the post) or disagree (keep it)."""
     _require_moderator(viewer)
     if decision not in ("agree", "disagree"):
@@ -104,7 +105,7 @@ def _post_url(db, post_id: int) -> str:
 
 
 @router.post("/mod/posts/{post_id}/hide")
-def hide(request: Request, post_id: int, viewer: MemberDep, db: SessionDep, reason: FormStr = ""):
+def hide(request: Request, post_id: Id, viewer: MemberDep, db: SessionDep, reason: FormStr = ""):
     """Hide a post from members."""
     _require_moderator(viewer)
     moderation.hide_post(db, viewer, post_id, reason, get_now(request))
@@ -113,7 +114,7 @@ def hide(request: Request, post_id: int, viewer: MemberDep, db: SessionDep, reas
 
 
 @router.post("/mod/posts/{post_id}/restore")
-def restore(request: Request, post_id: int, viewer: MemberDep, db: SessionDep):
+def restore(request: Request, post_id: Id, viewer: MemberDep, db: SessionDep):
     """Show a hidden post again."""
     _require_moderator(viewer)
     moderation.restore_post(db, viewer, post_id, get_now(request))
@@ -251,7 +252,7 @@ class LiftRead(BaseModel):
 
 
 @api_router.post("/posts/{post_id}/flags", response_model=FlagRead, status_code=201)
-def api_flag(request: Request, post_id: IdPath, body: FlagCreate, viewer: MemberDep, db: SessionDep) -> FlagRead:
+def api_flag(request: Request, post_id: Id, body: FlagCreate, viewer: MemberDep, db: SessionDep) -> FlagRead:
     """Flag a post for moderators."""
     flag = moderation_flags.flag_post(db, viewer, post_id, body.reason, body.note, get_now(request))
     return FlagRead(
@@ -273,7 +274,7 @@ def api_queue(viewer: MemberDep, db: SessionDep, paging: PagingDep):
 
 
 @api_router.post("/mod/flags/{flag_id}", response_model=DecisionRead)
-def api_decide(request: Request, flag_id: IdPath, body: FlagDecision, viewer: MemberDep, db: SessionDep) -> dict:
+def api_decide(request: Request, flag_id: Id, body: FlagDecision, viewer: MemberDep, db: SessionDep) -> dict:
     """Agree (hide the post) or disagree (keep it)."""
     _require_moderator(viewer)
     resolved = moderation_flags.resolve_flag(db, viewer, flag_id, body.decision == "agree", get_now(request))
@@ -281,7 +282,7 @@ def api_decide(request: Request, flag_id: IdPath, body: FlagDecision, viewer: Me
 
 
 @api_router.post("/mod/posts/{post_id}/hide", response_model=HiddenRead)
-def api_hide(request: Request, post_id: IdPath, body: HideRequest, viewer: MemberDep, db: SessionDep) -> dict:
+def api_hide(request: Request, post_id: Id, body: HideRequest, viewer: MemberDep, db: SessionDep) -> dict:
     """Hide a post."""
     _require_moderator(viewer)
     post = moderation.hide_post(db, viewer, post_id, body.reason, get_now(request))
@@ -289,7 +290,7 @@ def api_hide(request: Request, post_id: IdPath, body: HideRequest, viewer: Membe
 
 
 @api_router.post("/mod/posts/{post_id}/restore", response_model=HiddenRead)
-def api_restore(request: Request, post_id: IdPath, viewer: MemberDep, db: SessionDep) -> dict:
+def api_restore(request: Request, post_id: Id, viewer: MemberDep, db: SessionDep) -> dict:
     """Restore a hidden post."""
     _require_moderator(viewer)
     post = moderation.restore_post(db, viewer, post_id, get_now(request))

@@ -14,8 +14,10 @@ from app.accounts.auth import MemberDep
 from app.db import SessionDep
 from app.errors import ValidationFailed
 from app.forum import moderation, notifications
+from app.guard import Id, Page
 from app.i18n import N_
-from app.openapi import Id, PagingDep
+from app.inputs import IdField
+from app.openapi import PagingDep
 from app.web import flash, get_now, redirect, render, templates, viewer_of
 
 router = APIRouter()
@@ -72,7 +74,7 @@ templates.env.globals["forum_header"] = _forum_header
 
 
 @router.get("/notifications")
-def notification_list(request: Request, viewer: MemberDep, db: SessionDep, page: int = 1):
+def notification_list(request: Request, viewer: MemberDep, db: SessionDep, page: Page = 1):
     """The viewer's notifications, newest first; unread ones are marked."""
     rows, total = notifications.list_notifications(db, viewer, page)
     pages = max(1, -(-total // notifications.PER_PAGE))
@@ -142,7 +144,7 @@ def unsubscribe_apply(request: Request, token: str, db: SessionDep):
 
 
 @router.get("/notifications/{notification_id}")
-def notification_open(request: Request, notification_id: int, viewer: MemberDep, db: SessionDep):
+def notification_open(request: Request, notification_id: Id, viewer: MemberDep, db: SessionDep):
     """Mark a notification read and go to the post it is about."""
     return redirect(notifications.open_notification(db, viewer, notification_id, get_now(request)), 303)
 
@@ -177,7 +179,7 @@ class NotificationList(BaseModel):
 class MarkRead(BaseModel):
     """Which notifications to mark read; none given means all."""
 
-    ids: list[Id] | None = Field(None, max_length=1000)
+    ids: list[IdField] | None = Field(None, max_length=1000)
 
 
 @api_router.get("/notifications", response_model=NotificationList)

@@ -13,7 +13,9 @@ from app.errors import AppError, NotFound
 from app.forum import browse, reading, service, votes
 from app.forum.models import Post
 from app.forum.queries import category_access
+from app.guard import Id, OptionalId, Page
 from app.i18n import N_
+from app.inputs import parse_id
 from app.web import earlier_submission, get_now, redirect, render, submitted, viewer_of
 
 router = APIRouter()
@@ -34,13 +36,13 @@ def error_headers(error: AppError) -> dict | None:
     return {"Retry-After": str(retry_after)} if retry_after else None
 
 
-def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag: str | None = None):
+def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag: str | None = None, access=None):
     viewer = viewer_of(request)
     if kind == "new" and not viewer.is_authenticated:
         from app.errors import Unauthorized
 
         raise Unauthorized(N_("Please log in to continue."))
-    access = category_access(db)
+    access = category_access(db) if access is None else access
     result = browse.list_topics(
         db, viewer, kind=kind, category_id=category.id if category else None, tag=tag, page=page,
         after=request.query_params.get("after"), before=request.query_params.get("before"),
@@ -68,31 +70,31 @@ def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag
 
 
 @router.get("/")
-def latest_home(request: Request, db: SessionDep, page: int = 1):
+def latest_home(request: Request, db: SessionDep, page: Page = 1):
     """The front page: topics by latest activity."""
     return _list_page(request, db, "latest", page)
 
 
 @router.get("/latest")
-def latest(request: Request, db: SessionDep, page: int = 1):
+def latest(request: Request, db: SessionDep, page: Page = 1):
     """Topics by latest activity."""
     return _list_page(request, db, "latest", page)
 
 
 @router.get("/unanswered")
-def unanswered(request: Request, db: SessionDep, page: int = 1):
+def unanswered(request: Request, db: SessionDep, page: Page = 1):
     """Questions nobody but the asker has replied to."""
     return _list_page(request, db, "unanswered", page)
 
 
 @router.get("/solved")
-def solved(request: Request, db: SessionDep, page: int = 1):
+def solved(request: Request, db: SessionDep, page: Page = 1):
     """Questions with an accepted answer."""
     return _list_page(request, db, "solved", page)
 
 
 @router.get("/new")
-def new_since_visit(request: Request, db: SessionDep, page: int = 1):
+def new_since_visit(request: Request, db: SessionDep, page: Page = 1):
     """Topics with posts the member has not read since their last visit."""
     return _list_page(request, db, "new", page)
 
@@ -104,14 +106,15 @@ def categories(request: Request, db: SessionDep):
 
 
 @router.get("/c/{slug}")
-def category(request: Request, slug: str, db: SessionDep, page: int = 1):
+def category(request: Request, slug: str, db: SessionDep, page: Page = 1):
     """A category's topics, pinned first."""
-    info = browse.category_by_slug(db, viewer_of(request), slug)
-    return _list_page(request, db, "latest", page, category=info)
+    access = category_access(db)
+    info = browse.category_by_slug(db, viewer_of(request), slug, access)
+    return _list_page(request, db, "latest", page, category=info, access=access)
 
 
 @router.get("/tag/{name}")
-def tag(request: Request, name: str, db: SessionDep, page: int = 1):
+def tag(request: Request, name: str, db: SessionDep, page: Page = 1):
     """Topics carrying a tag."""
     return _list_page(request, db, "latest", page, tag=name.lower())
 
@@ -158,7 +161,7 @@ def new_topic(
     from app.accounts.auth import require_member
 
     viewer = require_member(request)
-    values = {"title": title, "body": body, "category_id": int(category_id) if category_id.isdigit() else "", "kind": kind, "tags": tags}
+    values = {"title": title, "body": body, "category_id": parse_id(category_id) or "", "kind": kind, "tags": tags}
     if action == "preview":
         preview, _, _ = service.render_body(db, viewer, body)
         return _new_topic_page(request, db, values=values, preview=preview)
@@ -216,12 +219,12 @@ def _topic_page(
 
 
 @router.get("/t/{ref}")
-def topic(request: Request, ref: str, db: SessionDep, page: int = 1, quote: int | None = None):
+def topic(request: Request, ref: str, db: SessionDep, page: Page = 1, quote: OptionalId = None):
     """A topic page (20 posts a page); a wrong or missing slug redirects to the canonical URL."""
     match = TOPIC_REF_RE.match(ref)
-    if not match:
+    topic_id = parse_id(match.group(1)) if match else None
+    if topic_id is None:
         raise NotFound(N_("This topic does not exist or you may not see it."))
-    topic_id = int(match.group(1))
     response = _topic_page(request, db, topic_id, page, quote=quote, track=True)
     view = response.context["topic"]
     if ref != f"{view.id}-{view.slug}":
@@ -231,7 +234,7 @@ def topic(request: Request, ref: str, db: SessionDep, page: int = 1, quote: int 
 
 
 @router.get("/t/{topic_id}/{post_number}")
-def post_permalink(request: Request, topic_id: int, post_number: int, db: SessionDep):
+def post_permalink(request: Request, topic_id: Id, post_number: Id, db: SessionDep):
     """A post's stable URL: redirects to its page with the #p{n} anchor."""
     url, page, number = browse.page_of_post(db, viewer_of(request), topic_id, post_number)
     query = f"?page={page}" if page > 1 else ""
@@ -240,7 +243,7 @@ def post_permalink(request: Request, topic_id: int, post_number: int, db: Sessio
 
 @router.post("/t/{topic_id}/reply")
 def reply(
-    request: Request, topic_id: int, db: SessionDep, body: FormStr = "", action: FormStr = "post", page: int = 1,
+    request: Request, topic_id: Id, db: SessionDep, body: FormStr = "", action: FormStr = "post", page: Page = 1,
     form_key: FormStr = "",
 ):
     """Post a reply, or preview it; errors re-render the topic with the text kept."""

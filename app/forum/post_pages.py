@@ -15,7 +15,9 @@ from app.forum import activity as activity_queries
 from app.forum import answers, browse, editing, service
 from app.forum.pages import error_headers
 from app.forum.permissions import can_edit_post, can_moderate
+from app.guard import Id, Page
 from app.i18n import N_
+from app.inputs import parse_id
 from app.web import flash, get_now, redirect, render, viewer_of
 
 router = APIRouter()
@@ -28,7 +30,7 @@ def _permalink(db, viewer, topic_id: int, number: int) -> str:
 
 
 @router.get("/p/{post_id}")
-def post_link(request: Request, post_id: int, db: SessionDep):
+def post_link(request: Request, post_id: Id, db: SessionDep):
     """Short link to a post by id (used by quotes): redirects to its place in the topic."""
     viewer = viewer_of(request)
     post, topic = service.get_visible_post(db, viewer, post_id)
@@ -52,7 +54,7 @@ def _edit_page(request: Request, post, topic, *, values, errors=None, message=No
 
 
 @router.get("/p/{post_id}/edit")
-def edit_form(request: Request, post_id: int, db: SessionDep):
+def edit_form(request: Request, post_id: Id, db: SessionDep):
     """The edit form of a post (authors and moderators)."""
     viewer = require_member(request)
     post, topic = service.get_visible_post(db, viewer, post_id)
@@ -65,7 +67,7 @@ def edit_form(request: Request, post_id: int, db: SessionDep):
 @router.post("/p/{post_id}/edit")
 def edit(
     request: Request,
-    post_id: int,
+    post_id: Id,
     db: SessionDep,
     body: FormStr = "",
     title: FormStr = "",
@@ -97,7 +99,7 @@ def edit(
 
 
 @router.get("/p/{post_id}/revisions")
-def revisions(request: Request, post_id: int, db: SessionDep):
+def revisions(request: Request, post_id: Id, db: SessionDep):
     """A post's edit history with word-level diffs."""
     viewer = viewer_of(request)
     post, topic, views = editing.revisions(db, viewer, post_id)
@@ -109,18 +111,18 @@ def revisions(request: Request, post_id: int, db: SessionDep):
 
 
 @router.post("/p/{post_id}/revert")
-def revert(request: Request, post_id: int, db: SessionDep, version: FormStr = ""):
+def revert(request: Request, post_id: Id, db: SessionDep, version: FormStr = ""):
     """Moderators restore an earlier version of a post (recorded as a new revision)."""
     viewer = require_member(request)
-    if not version.isdigit():
+    if parse_id(version) is None:
         raise NotFound(N_("This revision does not exist."))
-    post = editing.revert_post(db, request.app.state.settings, viewer, post_id, int(version), get_now(request))
+    post = editing.revert_post(db, request.app.state.settings, viewer, post_id, parse_id(version), get_now(request))
     flash(request, N_("The post was reverted."), "success")
     return redirect(f"/p/{post.id}/revisions")
 
 
 @router.post("/p/{post_id}/delete")
-def delete(request: Request, post_id: int, db: SessionDep):
+def delete(request: Request, post_id: Id, db: SessionDep):
     """Delete a reply (its author or a moderator)."""
     viewer = require_member(request)
     post = service.delete_post(db, viewer, post_id, get_now(request))
@@ -129,18 +131,18 @@ def delete(request: Request, post_id: int, db: SessionDep):
 
 
 @router.post("/t/{topic_id}/accept")
-def accept(request: Request, topic_id: int, db: SessionDep, post_id: FormStr = ""):
+def accept(request: Request, topic_id: Id, db: SessionDep, post_id: FormStr = ""):
     """Mark a reply as the accepted answer (asker or staff)."""
     viewer = require_member(request)
-    if not post_id.isdigit():
+    if parse_id(post_id) is None:
         raise NotFound(N_("This post does not exist or you may not see it."))
-    answers.accept_answer(db, viewer, topic_id, int(post_id), get_now(request))
+    answers.accept_answer(db, viewer, topic_id, parse_id(post_id), get_now(request))
     flash(request, N_("The answer is marked as accepted."), "success")
     return redirect(_permalink(db, viewer, topic_id, 1))
 
 
 @router.post("/t/{topic_id}/unaccept")
-def unaccept(request: Request, topic_id: int, db: SessionDep):
+def unaccept(request: Request, topic_id: Id, db: SessionDep):
     """Clear the accepted answer (asker or staff)."""
     viewer = require_member(request)
     answers.unaccept_answer(db, viewer, topic_id, get_now(request))
@@ -149,7 +151,7 @@ def unaccept(request: Request, topic_id: int, db: SessionDep):
 
 
 @router.post("/t/{topic_id}/moderate")
-def moderate(request: Request, topic_id: int, db: SessionDep, action: FormStr = "", category_id: FormStr = ""):
+def moderate(request: Request, topic_id: Id, db: SessionDep, action: FormStr = "", category_id: FormStr = ""):
     """Pin, unpin, lock, unlock or move a topic (moderators)."""
     viewer = require_member(request)
     try:
@@ -173,7 +175,7 @@ def moderate(request: Request, topic_id: int, db: SessionDep, action: FormStr = 
 
 
 @router.get("/u/{username}/activity")
-def activity(request: Request, username: str, db: SessionDep, page: int = 1):
+def activity(request: Request, username: str, db: SessionDep, page: Page = 1):
     """A member's topics and replies, limited to what the viewer may see."""
     member = accounts_queries.profile(db, username)
     if member is None:

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.openapi import Id, Page
+from app.inputs import IdField
+from app.openapi import Page
 
 
 class CategoryRead(BaseModel):
@@ -86,7 +87,7 @@ class TopicRead(BaseModel):
 class TopicCreate(BaseModel):
     """A new question or discussion."""
 
-    category_id: Id
+    category_id: IdField
     title: str = Field(max_length=300)
     body: str = Field(max_length=60_000)
     kind: str = "question"
@@ -97,7 +98,7 @@ class ReplyCreate(BaseModel):
     """A reply to a topic."""
 
     body: str = Field(max_length=60_000)
-    reply_to_post_id: Id | None = None
+    reply_to_post_id: IdField | None = None
 
 
 class PostEdit(BaseModel):
@@ -111,7 +112,7 @@ class PostEdit(BaseModel):
 class AcceptAnswer(BaseModel):
     """The reply to mark as the accepted answer."""
 
-    post_id: Id
+    post_id: IdField
 
 
 class RevisionRead(BaseModel):

@@ -9,6 +9,7 @@ from pydantic import BaseModel
 
 from app.db import SessionDep
 from app.forum import search
+from app.guard import Page
 from app.openapi import PagingDep
 from app.web import render, viewer_of
 
@@ -17,7 +18,7 @@ api_router = APIRouter(prefix="/api/v1", tags=["search"])
 
 
 @router.get("/search")
-def search_page(request: Request, db: SessionDep, q: str = "", page: int = 1):
+def search_page(request: Request, db: SessionDep, q: str = "", page: Page = 1):
     """Full-text search over what the viewer may see."""
     results = search.search_posts(db, viewer_of(request), q, page) if q.strip() else None
     return render(request, "forum/search.html", {"q": q, "results": results})

@@ -22,6 +22,7 @@ from app.forum.models import TOPIC_KINDS, Category, Post, Tag, Topic, TopicRead,
 from app.forum.permissions import can_moderate, can_post_in_category, can_see_category, posting_refusal
 from app.forum.queries import category_access_by_id, visible_category_ids
 from app.i18n import N_
+from app.inputs import CONTROL_CHARACTERS_MESSAGE, has_control_characters, parse_id
 from app.web import Viewer
 
 MAX_TAGS = 5
@@ -38,6 +39,8 @@ def normalize_tags(raw) -> list[str]:
     """Tags from a comma/space separated string or a list: lower-case slugs, unique, at most 5."""
     if isinstance(raw, str):
         raw = raw.replace(",", " ").split()
+    if any(has_control_characters(str(item)) for item in raw or ()):
+        raise ValidationFailed(N_("Please check the tags."), detail={"tags": CONTROL_CHARACTERS_MESSAGE})
     tags: list[str] = []
     for item in raw or ():
         tag = slugify(str(item), max_length=40, word_boundary=False, regex_pattern=r"[^a-z0-9+#.-]+")
@@ -57,6 +60,8 @@ def _check_title(title: str, errors: dict) -> str:
         errors["title"] = N_("Give the topic a title of at least 5 characters.")
     elif len(title) > TITLE_MAX:
         errors["title"] = N_("Keep the title under 200 characters.")
+    elif has_control_characters(title):
+        errors["title"] = CONTROL_CHARACTERS_MESSAGE
     return title
 
 
@@ -145,10 +150,7 @@ def _mark_read(session: Session, user_id: int, topic_id: int, post_number: int, 
 
 
 def _writable_category(session: Session, viewer: Viewer, category_id, via: str) -> Category:
-    try:
-        category_id = int(category_id)
-    except (TypeError, ValueError):
-        category_id = None
+    category_id = parse_id(category_id)
     category = session.get(Category, category_id) if category_id else None
     access = category_access_by_id(session).get(category.id) if category is not None else None
     if access is None or not can_see_category(viewer, access):

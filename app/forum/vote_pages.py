@@ -14,8 +14,8 @@ from app.accounts.auth import MemberDep
 from app.db import SessionDep, is_transient, retrying
 from app.errors import Conflict, ValidationFailed
 from app.forum import votes
+from app.guard import Id
 from app.i18n import N_
-from app.openapi import IdPath
 from app.web import get_now, redirect
 
 router = APIRouter()
@@ -53,7 +53,7 @@ def _parse_value(raw: str) -> int:
 
 
 @router.post("/p/{post_id}/vote")
-def vote_form(request: Request, post_id: int, viewer: MemberDep, db: SessionDep, value: Annotated[str, Form()] = ""):
+def vote_form(request: Request, post_id: Id, viewer: MemberDep, db: SessionDep, value: Annotated[str, Form()] = ""):
     """The vote buttons: cast, change or withdraw a vote, then go back to the post.
 
     Pressing the button of the vote you already cast withdraws it, as on Stack Exchange, so the
@@ -89,7 +89,7 @@ class PostVoteRead(BaseModel):
 
 
 @api_router.post("/posts/{post_id}/vote", response_model=PostVoteRead)
-def vote_api(request: Request, post_id: IdPath, body: VoteWrite, viewer: MemberDep, db: SessionDep) -> PostVoteRead:
+def vote_api(request: Request, post_id: Id, body: VoteWrite, viewer: MemberDep, db: SessionDep) -> PostVoteRead:
     """Cast, change (value +1/-1) or withdraw (value 0) the caller's vote on a post."""
     result = vote_with_retry(
         db,

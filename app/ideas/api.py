@@ -7,13 +7,14 @@ from fastapi import APIRouter, Request
 from app.accounts.auth import MemberDep
 from app.db import SessionDep
 from app.errors import NotFound
+from app.guard import Id
 from app.i18n import N_
 from app.ideas import queries, service
 from app.ideas.schemas import (
     AreaRead, AreaRef, BudgetRead, IdeaCreate, IdeaDetailRead, IdeaList, IdeaRead, MergeRequest, StatusChange,
     StatusEntryRead, IdeaVoteRead,
 )
-from app.openapi import IdPath, Page, PagingDep
+from app.openapi import Page, PagingDep
 from app.web import get_now, viewer_of
 
 router = APIRouter(prefix="/api/v1/ideas", tags=["ideas"])
@@ -85,7 +86,7 @@ def create_idea(request: Request, body: IdeaCreate, viewer: MemberDep, db: Sessi
 
 
 @router.get("/{idea_id}", response_model=IdeaDetailRead)
-def read_idea(request: Request, idea_id: IdPath, db: SessionDep) -> IdeaDetailRead:
+def read_idea(request: Request, idea_id: Id, db: SessionDep) -> IdeaDetailRead:
     """One idea with its description, status history and merges."""
     return _detail(request, db, idea_id)
 
@@ -100,28 +101,28 @@ def _vote_read(request: Request, db, viewer, idea_id: int, changed: bool) -> Ide
 
 
 @router.post("/{idea_id}/vote", response_model=IdeaVoteRead)
-def vote(request: Request, idea_id: IdPath, viewer: MemberDep, db: SessionDep) -> IdeaVoteRead:
+def vote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep) -> IdeaVoteRead:
     """Vote for an idea (idempotent); 409 when the budget is used up or voting has closed."""
     changed = service.vote(db, request.app.state.settings, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)
 
 
 @router.delete("/{idea_id}/vote", response_model=IdeaVoteRead)
-def unvote(request: Request, idea_id: IdPath, viewer: MemberDep, db: SessionDep) -> IdeaVoteRead:
+def unvote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep) -> IdeaVoteRead:
     """Take a vote back (idempotent); its budget returns."""
     changed = service.unvote(db, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)
 
 
 @router.post("/{idea_id}/status", response_model=IdeaDetailRead)
-def change_status(request: Request, idea_id: IdPath, body: StatusChange, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
+def change_status(request: Request, idea_id: Id, body: StatusChange, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Set the status (product team only), with an optional public note."""
     service.change_status(db, viewer, idea_id, status=body.status, note=body.note, now=get_now(request))
     return _detail(request, db, idea_id)
 
 
 @router.post("/{idea_id}/merge", response_model=IdeaDetailRead)
-def merge(request: Request, idea_id: IdPath, body: MergeRequest, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
+def merge(request: Request, idea_id: Id, body: MergeRequest, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Merge this idea into `into_id` (product team only); answers with the target idea."""
     target = service.merge(db, viewer, idea_id, body.into_id, get_now(request))
     return _detail(request, db, target.id)

@@ -13,7 +13,9 @@ from starlette.responses import Response
 from app.accounts.auth import MemberDep
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, NotFound, RateLimited, ValidationFailed
+from app.guard import Id, Page
 from app.i18n import N_
+from app.inputs import parse_id
 from app.ideas import permissions, queries, service
 from app.ideas.models import ROADMAP_STATUSES, STATUS_LABELS, STATUSES
 from app.web import earlier_submission, flash, get_now, redirect, render, submitted, viewer_of
@@ -49,7 +51,7 @@ def _common(request: Request, db) -> dict:
 
 
 @router.get("/ideas")
-def board(request: Request, db: SessionDep, sort: str = "top", status: str = "", area: str = "", page: int = 1):
+def board(request: Request, db: SessionDep, sort: str = "top", status: str = "", area: str = "", page: Page = 1):
     """The idea board: top, new or trending ideas, filtered by status and area."""
     viewer = viewer_of(request)
     settings = request.app.state.settings
@@ -102,7 +104,7 @@ def new_idea(
     area_id: FormStr = "", form_key: FormStr = "",
 ):
     """Propose an idea; a failed form comes back with everything typed still in it."""
-    values = {"title": title, "description": description, "area_id": int(area_id) if area_id.isdigit() else None}
+    values = {"title": title, "description": description, "area_id": parse_id(area_id)}
     if earlier := earlier_submission(request, db, viewer.id, form_key, "idea"):
         return earlier
     try:
@@ -193,9 +195,10 @@ def create_area(
 
 def _idea_id(ref: str) -> int:
     match = IDEA_REF_RE.match(ref)
-    if not match:
+    idea_id = parse_id(match.group(1)) if match else None
+    if idea_id is None:
         raise NotFound(N_("This idea does not exist or you may not see it."))
-    return int(match.group(1))
+    return idea_id
 
 
 def _idea_page(
@@ -249,35 +252,35 @@ def _act(request: Request, db, idea_id: int, action, *, values=None):
 
 
 @router.post("/ideas/{idea_id}/vote")
-def vote(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep, next: FormStr = ""):
+def vote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep, next: FormStr = ""):
     """Vote for an idea from its page or the board."""
     failed = _act(request, db, idea_id, lambda: service.vote(db, request.app.state.settings, viewer, idea_id, get_now(request)))
     return failed or redirect(_back(request, idea_id, next))
 
 
 @router.post("/ideas/{idea_id}/unvote")
-def unvote(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep, next: FormStr = ""):
+def unvote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep, next: FormStr = ""):
     """Take a vote back."""
     failed = _act(request, db, idea_id, lambda: service.unvote(db, viewer, idea_id, get_now(request)))
     return failed or redirect(_back(request, idea_id, next))
 
 
 @router.post("/ideas/{idea_id}/follow")
-def follow(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep):
+def follow(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep):
     """Follow an idea's status changes."""
     failed = _act(request, db, idea_id, lambda: service.follow(db, viewer, idea_id, get_now(request)))
     return failed or redirect(f"/ideas/{idea_id}")
 
 
 @router.post("/ideas/{idea_id}/unfollow")
-def unfollow(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep):
+def unfollow(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep):
     """Stop following an idea."""
     failed = _act(request, db, idea_id, lambda: service.unfollow(db, viewer, idea_id))
     return failed or redirect(f"/ideas/{idea_id}")
 
 
 @router.post("/ideas/{idea_id}/status")
-def change_status(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep, status: FormStr = "", note: FormStr = ""):
+def change_status(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep, status: FormStr = "", note: FormStr = ""):
     """Set the status with an optional public note (product team); voters are told."""
     failed = _act(
         request, db, idea_id,
@@ -291,7 +294,7 @@ def change_status(request: Request, idea_id: int, viewer: MemberDep, db: Session
 
 
 @router.post("/ideas/{idea_id}/merge")
-def merge(request: Request, idea_id: int, viewer: MemberDep, db: SessionDep, target_id: FormStr = ""):
+def merge(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep, target_id: FormStr = ""):
     """Merge this idea into another one (product team)."""
     target = target_id.strip().lstrip("#")
     match = IDEA_REF_RE.match(target.rsplit("/", 1)[-1]) if target else None

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from app.openapi import Id
+from app.inputs import IdField
+
 
 
 
@@ -14,7 +15,7 @@ from app.openapi import Id
 class IdeaCreate(BaseModel):
     """A new idea: the area it belongs to, a title and a Markdown description."""
 
-    area_id: Id
+    area_id: IdField
     title: str = Field(max_length=300)
     description: str = Field(max_length=60_000)
 
@@ -29,7 +30,7 @@ class StatusChange(BaseModel):
 class MergeRequest(BaseModel):
     """Merge the idea in the path into `into_id`."""
 
-    into_id: Id
+    into_id: IdField
 
 
 class BudgetRead(BaseModel):

@@ -20,6 +20,7 @@ from app.events import publish
 from app.forum.events import CategoryRequested, ThreadRequested
 from app.forum.queries import visible_category_ids
 from app.i18n import N_, Msg
+from app.inputs import CONTROL_CHARACTERS_MESSAGE, has_control_characters, parse_id
 from app.ideas.events import IdeaCreated, IdeaShipped, IdeasMerged, IdeaStatusChanged, IdeaVoted
 from app.ideas.models import CLOSED_STATUSES, STATUSES, Idea, IdeaArea, IdeaFollower, IdeaStatusChange, IdeaVote
 from app.ideas.permissions import can_change_status, can_manage_areas, can_merge
@@ -59,6 +60,8 @@ def create_area(
     slug = (slug or "").strip().lower()
     if not name or len(name) > 70:
         errors["name"] = N_("Give the area a name (at most 70 characters).")
+    elif has_control_characters(name):
+        errors["name"] = CONTROL_CHARACTERS_MESSAGE
     if not AREA_SLUG_RE.match(slug):
         errors["slug"] = N_("Use lower-case letters, digits and dashes (at most 50).")
     elif session.scalar(select(IdeaArea.id).where(IdeaArea.slug == slug)):
@@ -84,10 +87,7 @@ def create_area(
 
 def get_visible_area(session: Session, viewer: Viewer, area_id) -> IdeaArea:
     """An area whose category the viewer may see, else NotFound."""
-    try:
-        area_id = int(area_id)
-    except (TypeError, ValueError):
-        area_id = None
+    area_id = parse_id(area_id)
     area = session.get(IdeaArea, area_id) if area_id else None
     if area is None or area.category_id not in visible_category_ids(session, viewer):
         raise NotFound(N_("This idea area does not exist or you may not see it."))
@@ -120,6 +120,8 @@ def propose(
         errors["title"] = N_("Give the idea a title of at least 5 characters.")
     elif len(title) > TITLE_MAX:
         errors["title"] = N_("Keep the title under 200 characters.")
+    elif has_control_characters(title):
+        errors["title"] = CONTROL_CHARACTERS_MESSAGE
     if not description:
         errors["description"] = N_("Describe the idea: what would it let you do?")
     elif len(description) > DESCRIPTION_MAX:
@@ -261,10 +263,9 @@ def merge(session: Session, viewer: Viewer, source_id: int, target_id, now: date
     """Merge a duplicate (source) into target: votes and followers move, double votes count once."""
     if not can_merge(viewer):
         raise Forbidden(N_("Only the product team can merge ideas."))
-    try:
-        target_id = int(target_id)
-    except (TypeError, ValueError):
-        raise ValidationFailed(N_("Please check the form."), detail={"target_id": N_("Give the number of the idea to merge into.")}) from None
+    target_id = parse_id(target_id)
+    if target_id is None:
+        raise ValidationFailed(N_("Please check the form."), detail={"target_id": N_("Give the number of the idea to merge into.")})
     if target_id == source_id:
         raise ValidationFailed(N_("Please check the form."), detail={"target_id": N_("An idea cannot be merged into itself.")})
     # Lock in id order so two merges of the same pair cannot deadlock.

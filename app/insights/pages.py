@@ -13,8 +13,9 @@ from app.ambassadors.models import PROFILES
 from app.db import SessionDep
 from app.errors import Forbidden, ValidationFailed
 from app.i18n import N_, translate
+from app.inputs import parse_id
 from app.insights import pipeline as pipeline_figures
-from app.insights import service, views
+from app.insights import queries, service, views
 from app.insights.charts import render_svg
 from app.insights.permissions import can_see_insights
 from app.insights.schemas import PRESET_DAYS, parse_period
@@ -34,16 +35,15 @@ def category_of(value: str | None, categories: list[tuple[int, str]]) -> int | N
     """The category filter's id, or a clear error for one that does not exist."""
     if value in (None, ""):
         return None
-    if not value.isdigit() or int(value) not in {cid for cid, _ in categories}:
+    category_id = parse_id(value)
+    if category_id not in {cid for cid, _ in categories}:
         raise ValidationFailed(N_("Choose one of the listed categories."), detail={"category": N_("There is no such category.")})
-    return int(value)
+    return category_id
 
 
 def request_period(request: Request, db, *, days, start, end, category):
     """(period, category id, categories, errors, message) from the query string; bad input falls
     back to the default period."""
-    from app.insights import queries
-
     now = get_now(request)
     categories = queries.categories(db) if category is not None else None
     try:
@@ -52,10 +52,6 @@ def request_period(request: Request, db, *, days, start, end, category):
         return period, category_id, categories, {}, None
     except ValidationFailed as error:
         return parse_period(now), None, categories, error.detail or {}, error.message
-
-
-def _chart_views(report, gettext):
-    return [(chart, render_svg(chart)) for chart in report.charts]
 
 
 @router.get("/admin/insights")
@@ -67,7 +63,7 @@ def health_page(request: Request, db: SessionDep, viewer: MemberDep, days: str =
     translations = translations_for(request_language(request))
     report = service.health(db, period, category_id, translations.gettext, categories)
     return render(request, "insights/health.html", {
-        "report": report, "charts": _chart_views(report, translations.gettext), "sections": service.SECTIONS,
+        "report": report, "charts": [(chart, render_svg(chart)) for chart in report.charts], "sections": service.SECTIONS,
         "presets": PRESET_DAYS, "errors": errors, "message": message, "views": views,
         "entered": {"start": start, "end": end, "category": category}, "now": get_now(request),
     }, status_code=422 if errors else 200)
@@ -86,8 +82,6 @@ def health_csv(request: Request, db: SessionDep, viewer: MemberDep, days: str = 
                category: str = "", points: str = ""):
     """The dashboard's figures (or, with points=1, every chart point) as CSV."""
     check_manager(viewer)
-    from app.insights import queries
-
     period = parse_period(get_now(request), days, start, end)
     category_id = category_of(category, queries.categories(db))
     translations = translations_for(request_language(request))

@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from app.ambassadors import queries as ambassador_queries
@@ -96,8 +96,6 @@ def _journey(session: Session, period: Period):
     if pairs:
         before, after = aliased(MemberSnapshot), aliased(MemberSnapshot)
         month_of = {run_id: month for month, run_id in last_of_month.items()}
-        from sqlalchemy import or_
-
         rows = session.execute(
             select(after.run_id, before.stage, after.stage, func.count())
             .join(after, after.user_id == before.user_id)

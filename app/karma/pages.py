@@ -10,6 +10,7 @@ from app.accounts.auth import MemberDep
 from app.accounts.models import ROLES
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound
+from app.guard import Page
 from app.i18n import N_
 from app.karma import queries, service
 from app.karma.permissions import can_change_karma_settings, can_review_karma_flags, can_see_leaderboard
@@ -27,7 +28,7 @@ def _member(db, settings, username: str) -> queries.MemberKarma:
 
 
 @router.get("/u/{username}/karma")
-def karma_history(request: Request, username: str, db: SessionDep, page: int = 1):
+def karma_history(request: Request, username: str, db: SessionDep, page: Page = 1):
     """A member's karma: total, level, badges and every change with its reason."""
     settings = request.app.state.settings
     member = _member(db, settings, username)

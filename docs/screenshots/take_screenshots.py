@@ -24,11 +24,12 @@ from app.cli import migrate_database  # noqa: E402
 from app.db import make_engine, make_session_factory, utcnow  # noqa: E402
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer  # noqa: E402
 
+# (file, page, window, what to photograph: the whole page or one section)
 SHOTS = [
-    ("insights-health-desktop.png", "/admin/insights?days=90", {"width": 1280, "height": 900}, True),
-    ("insights-pipeline-desktop.png", "/admin/insights/pipeline", {"width": 1280, "height": 900}, True),
-    ("insights-health-phone.png", "/admin/insights?days=30", {"width": 390, "height": 844}, False),
-    ("insights-pipeline-phone.png", "/admin/insights/pipeline", {"width": 390, "height": 844}, False),
+    ("insights-health-desktop.png", "/admin/insights?days=90", {"width": 1280, "height": 900}, None),
+    ("insights-pipeline-desktop.png", "/admin/insights/pipeline", {"width": 1280, "height": 900}, None),
+    ("insights-health-phone.png", "/admin/insights?days=30", {"width": 390, "height": 844}, "section:has(#section-conversation)"),
+    ("insights-pipeline-phone.png", "/admin/insights/pipeline", {"width": 390, "height": 844}, "section:has(#section-journey)"),
 ]
 
 
@@ -62,7 +63,7 @@ def main() -> None:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS)
-                for name, path, size, full in SHOTS:
+                for name, path, size, part in SHOTS:
                     page = browser.new_context(viewport=size, locale="en-US").new_page()
                     page.goto(f"{server.url}/login")
                     page.get_by_label("Username or e-mail").fill("admin")
@@ -70,7 +71,10 @@ def main() -> None:
                     page.get_by_role("button", name="Log in").click()
                     page.wait_for_selector(".nav-user")
                     page.goto(server.url + path)
-                    page.screenshot(path=str(HERE / name), full_page=full)
+                    if part:
+                        page.locator(part).screenshot(path=str(HERE / name))
+                    else:
+                        page.screenshot(path=str(HERE / name), full_page=True)
                     print(f"wrote docs/screenshots/{name}")
                 browser.close()
         finally:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.accounts import service as accounts
 from app.ambassadors import backtest, honesty
-from app.ambassadors.models import MemberScore, ScoringRun
+from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun
 from app.ambassadors.service import run_scoring
 from app.i18n import translate
 from app.web import translations_for
@@ -70,12 +70,15 @@ def test_a_profile_that_does_not_beat_the_best_rule_says_so_and_ranks_by_it(clie
         assert info["ndcg"] <= info["rule_ndcg"]
         rule = honesty.RULE_NAMES[info["ranked_by"]]
         assert f"This profile does not beat the simple rule \u201c{rule}\u201d on this community, so candidates are ranked by that rule." in _text(page)
-        stored = db.execute(select(MemberScore.user_id, MemberScore.score)
+        stored = db.execute(select(MemberScore.user_id, MemberScore.score, MemberSnapshot.flags)
+                            .join(MemberSnapshot, (MemberSnapshot.run_id == MemberScore.run_id)
+                                  & (MemberSnapshot.user_id == MemberScore.user_id))
                             .where(MemberScore.run_id == run.id, MemberScore.profile == profile)
                             .order_by(MemberScore.rank)).all()
-        values = backtest.baseline_values(db, NOW, {uid for uid, _ in stored})[info["ranked_by"]]
-        keys = [(-values.get(uid, 0.0), -score) for uid, score in stored]
-        assert keys == sorted(keys)  # the rule first, the profile's score between members the rule ties
+        values = backtest.baseline_scores(db, NOW, {uid for uid, _score, _flags in stored})[info["ranked_by"]]
+        keys = [(flags != "[]", -values.get(uid, 0.0), -score) for uid, score, flags in stored]
+        # penalised members last (penalties are never learned away), then the rule, then the profile's score
+        assert keys == sorted(keys)
     assert checked  # on this small community at least one profile loses to (or ties) a simple rule
 
 
