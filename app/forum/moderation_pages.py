@@ -246,9 +246,9 @@ class SuspensionRead(BaseModel):
 
 
 class LiftRead(BaseModel):
-    """Whether a suspension was lifted."""
+    """How many current suspensions were lifted (0 when there was none)."""
 
-    lifted: bool
+    lifted: int
 
 
 @api_router.post("/posts/{post_id}/flags", response_model=FlagRead, status_code=201)
