@@ -190,7 +190,7 @@ def score(
                   f"{json.loads(run.timings)['total']:.2f} s")
     for profile, info in models.items():
         ndcg = quality.get(profile, {}).get("ndcg@25")
-        how = "learned" if info["trained"] else "default weights"
+        how = {"learned": "learned", "prior": "shared weights"}.get(info.get("source"), "learned" if info["trained"] else "default weights")
         console.print(f"  {profile:<11} {how:<16} backtest NDCG@25: {ndcg if ndcg is not None else 'n/a'}")
 
 
@@ -202,10 +202,12 @@ def backtest(
     data: Path = typer.Option(None, "--data", file_okay=False, help="Folder holding one Stack Exchange dump folder per site (default: the splits file's folder)."),
     cache: Path = typer.Option(Path("var/backtest-cache"), "--cache", file_okay=False, help="Where the imported site databases are kept and reused."),
     output: str = typer.Option("table", "--format", help="table or csv."),
+    leave_one_site_out: bool = typer.Option(False, "--leave-one-site-out", help="With --splits: score each site with helper weights fitted on the other sites only."),
+    fit_prior: bool = typer.Option(False, "--fit-prior", help="With --splits: print helper weights fitted on every listed site (for ambassadors/prior.py)."),
 ) -> None:
     """Backtest the scoring against baselines: one cutoff on this database, or every split of a splits file."""
     if splits is not None:
-        _backtest_splits(splits, data or splits.parent, cache, output)
+        _backtest_splits(splits, data or splits.parent, cache, output, leave_one_site_out, fit_prior)
         return
     if cutoff is None or horizon is None:
         raise typer.BadParameter("give --splits FILE, or both --cutoff and --horizon")
@@ -234,7 +236,7 @@ def backtest(
     console.print(table)
 
 
-def _backtest_splits(splits: Path, data: Path, cache: Path, output: str) -> None:
+def _backtest_splits(splits: Path, data: Path, cache: Path, output: str, leave_one_out: bool, fit_prior: bool) -> None:
     import csv
     import sys
 
@@ -244,11 +246,20 @@ def _backtest_splits(splits: Path, data: Path, cache: Path, output: str) -> None
     from app.importers import stackexchange_backtest as runner
 
     chosen = runner.read_splits(splits)
-    steps = sum(len(items) + 1 for items in chosen.values())
+    settings = get_settings()
+    steps = sum(len(items) + 1 for items in chosen.values()) + (len(chosen) if leave_one_out or fit_prior else 0)
     with Progress(console=Console(stderr=True), transient=True, disable=output == "csv") as bar:
         task = bar.add_task("Backtest", total=steps)
-        outcomes = runner.run_splits(chosen, data, cache, get_settings(),
-                                     advance=lambda label: bar.update(task, advance=1, description=f"Backtest: {label}"))
+
+        def advance(label: str) -> None:
+            bar.update(task, advance=1, description=f"Backtest: {label}")
+
+        rows = runner.site_rows(chosen, data, cache, settings, advance) if leave_one_out or fit_prior else {}
+        if fit_prior:
+            console.print(repr(runner.fit_prior(rows)))
+            return
+        priors = {site: runner.fit_prior(rows, leave_out=site) for site in rows}
+        outcomes = runner.run_splits(chosen, data, cache, settings, advance, prior_for=priors.get)
     header, rows = runner.table(outcomes)
     if output == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")

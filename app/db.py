@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, text
+from sqlalchemy import BigInteger, DateTime, Engine, MetaData, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -346,3 +348,20 @@ def integer_rows(session: Session, statement) -> list[tuple[int, ...]]:
         return result.cursor.fetchall()
     finally:
         result.close()
+
+
+class epoch_seconds(FunctionElement):  # noqa: N801 - used like a SQL function
+    """Whole seconds since 1970-01-01 UTC of a timestamp column, as an integer on every backend."""
+
+    inherit_cache = True
+    type = BigInteger()
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element, compiler, **kw):
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_postgresql(element, compiler, **kw):
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"

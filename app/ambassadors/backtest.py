@@ -123,12 +123,12 @@ def quality_row(method: str, scores: dict[int, float], pool: set[int], gains: di
     )
 
 
-def run(session: Session, settings, cutoff: datetime, horizon_days: int, progress=None) -> BacktestResult:
-    """The full backtest table: every profile, then every baseline."""
+def run(session: Session, settings, cutoff: datetime, horizon_days: int, progress=None, prior=None) -> BacktestResult:
+    """The full backtest table: every profile, then every baseline (`prior`: other helper weights)."""
     pool = forum_queries.members_who_posted_before(session, cutoff)
     helpful = forum_queries.helpful_answers_by_member(session, cutoff, cutoff + timedelta(days=horizon_days))
     gains = {m: float(helpful.get(m, 0)) for m in pool}
-    scored = training.score(session, settings, cutoff, with_quality=False)
+    scored = training.score(session, settings, cutoff, with_quality=False, prior=prior)
     if progress:
         progress("profiles")
     rows = [quality_row(profile, scored.scores[profile], pool, gains) for profile in PROFILES]

@@ -115,6 +115,12 @@ def _counted(name: str, value: int, median, days: int, imported: bool) -> Msg | 
         "flags_against": lambda: nMsg(
             "%(num)s flag against their posts was upheld; a typical active member: %(median)s",
             "%(num)s flags against their posts were upheld; a typical active member: %(median)s", value, **p),
+        "helpful_all": lambda: nMsg(
+            "%(num)s answer accepted or upvoted in all; a typical active member: %(median)s",
+            "%(num)s answers accepted or upvoted in all; a typical active member: %(median)s", value, **p),
+        "first_post_days": lambda: nMsg(
+            "first posted %(num)s day ago; a typical active member: %(median)s",
+            "first posted %(num)s days ago; a typical active member: %(median)s", value, **p),
         "suspensions": lambda: nMsg(
             "suspended %(num)s time; a typical active member: %(median)s",
             "suspended %(num)s times; a typical active member: %(median)s", value, **p),

@@ -100,6 +100,11 @@ class ProfileModel:
     training_rows: int = 0
     positives: int = 0
     medians: np.ndarray = field(default_factory=lambda: np.zeros(len(FEATURES)))
+    source: str = ""  # "learned", "default" or "prior" (weights fitted across communities, see prior.py)
+
+    def __post_init__(self):
+        if not self.source:
+            self.source = "learned" if self.trained else "default"
 
     def predict(self, features: np.ndarray) -> np.ndarray:
         """Raw model output (only its order and spread matter)."""
@@ -125,6 +130,19 @@ def default_model(profile: str, current: np.ndarray) -> ProfileModel:
     total = sum(weights.values())
     coef = np.array([weights.get(name, 0.0) / total for name in FEATURES])
     return ProfileModel(profile, _transformer(current), coef, 0.0, trained=False)
+
+
+def prior_model(profile: str, weights: dict[str, float]) -> ProfileModel:
+    """A profile that ranks by weights fitted across communities (signed-log scaled signals)."""
+    coef = np.array([float(weights.get(name, 0.0)) for name in FEATURES])
+    return ProfileModel(profile, _log_scaler(), coef, 0.0, trained=False, source="prior")
+
+
+def fit_prior(features: np.ndarray, labels: np.ndarray, names) -> dict[str, float]:
+    """Non-negative weights on the signed-log signals `names` for log(1 + label), pooled over communities."""
+    columns = [FEATURES.index(name) for name in names]
+    coef, _intercept = _non_negative_fit(signed_log(features[:, columns]), np.log1p(labels))
+    return {name: round(float(w), 6) for name, w in zip(names, coef) if w > 0}
 
 
 def fit_profile(profile: str, train_x: np.ndarray, train_y: np.ndarray | None, current: np.ndarray, min_positive: int) -> ProfileModel:

@@ -70,7 +70,7 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
         training_rows=max((model.training_rows for model in scored.models.values()), default=0),
         quality=json.dumps(quality, sort_keys=True),
         models=json.dumps({
-            profile: {"trained": model.trained, "positives": model.positives, "training_rows": model.training_rows,
+            profile: {"trained": model.trained, "source": model.source, "positives": model.positives, "training_rows": model.training_rows,
                       "weights": model.weights(), "decisions": learned[profile]}
             for profile, model in scored.models.items()
         }, sort_keys=True),

@@ -130,6 +130,26 @@ def accepted_all(f: Facts) -> dict[int, float]:
     return f.accepted_all
 
 
+# --- recency-weighted counts (each event weighs exp(-age / scale); scales 7, 30 and 90 days) ---
+
+
+def _decayed_signal(key: str, phrase: str):
+    signal(key, GOOD, phrase, digits=1)(lambda f: f.decayed[key])
+
+
+_decayed_signal("answers_7d", N_("answers to others, the last week counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("answers_30d", N_("answers to others, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("answers_90d", N_("answers to others, the last three months counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("helpful_30d", N_("answers that were accepted or upvoted, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("helpful_90d", N_("answers that were accepted or upvoted, the last three months counting most: %(value)s; a typical active member: %(median)s"))
+signal("helpful_all", GOOD, N_("%(value)s answers accepted or upvoted in all; a typical active member: %(median)s"))(lambda f: f.decayed["helpful_all"])
+_decayed_signal("topics_30d", N_("topics started, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("comments_30d", N_("comments written, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("active_days_30d", N_("days with a post, the last month counting most: %(value)s; a typical active member: %(median)s"))
+_decayed_signal("active_days_90d", N_("days with a post, the last three months counting most: %(value)s; a typical active member: %(median)s"))
+signal("first_post_days", GOOD, N_("first posted %(value)s days ago; a typical active member: %(median)s"))(lambda f: f.decayed["first_post_days"])
+
+
 # --- quality ---
 
 

@@ -22,6 +22,10 @@ from app.ideas import queries as ideas_queries
 from app.karma import queries as karma_queries
 
 TREND_RECENT_DAYS, TREND_BEFORE_DAYS = 30, 90
+# Time scales (days) of the decayed counts: an event of age a weighs exp(-a / scale).
+ANSWER_SCALES, HELPFUL_SCALES, ACTIVE_SCALES = (7, 30, 90), (30, 90), (30, 90)
+POST_SCALE = 30
+DAY = 86400.0
 
 
 @dataclass
@@ -48,6 +52,7 @@ class Facts:
     ideas_recent: dict[str, dict[int, int]]
     ideas_all: dict[str, dict[int, int]]
     karma_reversed: dict[int, int] = field(default_factory=dict)
+    decayed: dict[str, dict[int, float]] = field(default_factory=dict)
 
 
 def _columns(rows, width: int) -> np.ndarray:
@@ -117,7 +122,7 @@ class Timeline:
 
     def _load(self, session: Session, label_bounds) -> None:
         edges = self.edges
-        posts = _columns(forum_timeline.post_rows(session, edges), 9)
+        posts = _columns(forum_timeline.post_rows(session, edges), 11)
         post_id, author, asker, bucket = posts[:, 0], posts[:, 1], posts[:, 2], posts[:, 3]
         alive = (author > 0) & (posts[:, 7] == 0)
         self.posts = self._dense(np.column_stack((author, bucket, np.ones(len(posts), np.int64), posts[:, 4:7]))[alive], 6)
@@ -127,6 +132,9 @@ class Timeline:
         self.askers = self._pairs(author[is_answer], asker[is_answer], bucket[is_answer])
         accepted = alive & (posts[:, 8] >= 0) & (asker != author)
         self.accepted = np.column_stack((author, posts[:, 8], bucket))[accepted]
+        self.post_author, self.post_seconds = author, posts[:, 9].astype(float)
+        self.answer_other, self.accepted_bucket = alive & (posts[:, 6] == 1), posts[:, 8]
+        self.topic_start, self.comment = alive & (posts[:, 4] == 1), alive & (posts[:, 10] == 1)
         author_of = np.zeros(int(post_id.max(initial=0)) + 1, np.int64)
         author_of[post_id] = author
         votes = _columns(forum_timeline.vote_rows(session, edges), 4)
@@ -136,6 +144,11 @@ class Timeline:
         # Votes on other members' posts, by (voter, receiver) pair and, for top voters, by (receiver, voter).
         self.given = self._pairs(voter[counted], receiver[counted], vote_bucket[counted], value[counted])
         self.received = self._pairs(receiver[counted], voter[counted], vote_bucket[counted], value[counted])
+        row_of = np.full(int(post_id.max(initial=0)) + 1, -1, np.int64)
+        row_of[post_id] = np.arange(len(posts))
+        vote_row = _lookup(row_of, voted_post, -1)
+        on_post = vote_row >= 0
+        self.vote_row, self.vote_value, self.vote_bucket = vote_row[on_post], value[on_post], vote_bucket[on_post]
         self.first = _columns(forum_timeline.first_responses_by_bucket(session, edges), 3)
         self.stewardship = {name: self._dense(rows, 3) for name, rows in forum_timeline.stewardship_by_bucket(session, edges).items()}
         ideas = ideas_queries.idea_activity_by_bucket(session, edges)
@@ -178,6 +191,41 @@ class Timeline:
         helpful = answer & ((net >= 1) | (accepted_period <= post_period))
         keys, counts = np.unique(_pair_keys(posts[helpful, 1], post_period[helpful]), return_counts=True)
         return np.column_stack((keys >> 32, keys & 0xFFFFFFFF, counts))
+
+    # --- decayed counts (exact times, so every moment weighs each event by its own age) ---
+
+    def _weighted(self, mask: np.ndarray, weights: np.ndarray) -> dict[int, float]:
+        where, known = self._index(self.post_author[mask])
+        return _as_dict(self.ids, np.bincount(where[known], weights=weights[mask][known], minlength=len(self.ids)))
+
+    def _decayed(self, moment: datetime) -> dict[str, dict[int, float]]:
+        """Answers to others (and those already helpful: accepted or net score >= 1 by `moment`),
+        topics, comments and days with a post, each weighted exp(-age / scale)."""
+        now, position = moment.timestamp(), self.position[moment]
+        before = (self.post_seconds < now) & (self.post_author > 0)
+        age = (now - self.post_seconds) / DAY
+        known = self.vote_bucket <= position
+        net = np.bincount(self.vote_row[known], weights=self.vote_value[known], minlength=len(self.post_seconds))
+        accepted = (self.accepted_bucket >= 0) & (self.accepted_bucket <= position)
+        helpful = self.answer_other & before & ((net >= 1) | accepted)
+        found = {f"answers_{d}d": self._weighted(self.answer_other & before, np.exp(-age / d)) for d in ANSWER_SCALES}
+        found |= {f"helpful_{d}d": self._weighted(helpful, np.exp(-age / d)) for d in HELPFUL_SCALES}
+        found["helpful_all"] = self._weighted(helpful, np.ones(len(age)))
+        found["topics_30d"] = self._weighted(self.topic_start & before, np.exp(-age / POST_SCALE))
+        found["comments_30d"] = self._weighted(self.comment & before, np.exp(-age / POST_SCALE))
+        keys = np.unique(_pair_keys(self.post_author[before], (self.post_seconds[before] // DAY).astype(np.int64)))
+        members, days = keys >> 32, keys & 0xFFFFFFFF
+        where, known_member = self._index(members)
+        day_age = (now - (days + 0.5) * DAY) / DAY
+        for d in ACTIVE_SCALES:
+            weights = np.exp(-day_age / d)
+            found[f"active_days_{d}d"] = _as_dict(self.ids, np.bincount(where[known_member], weights=weights[known_member], minlength=len(self.ids)))
+        first = np.full(len(self.ids), np.inf)
+        where, known_member = self._index(self.post_author[before])
+        np.minimum.at(first, where[known_member], self.post_seconds[before][known_member])
+        posted = np.isfinite(first)
+        found["first_post_days"] = _as_dict(self.ids, np.where(posted, (now - first) / DAY, 0.0), keep=posted)
+        return found
 
     # --- windows ---
 
@@ -329,6 +377,7 @@ class Timeline:
             ideas_recent=self._ideas(since, moment),
             ideas_all=self._ideas(None, moment),
             karma_reversed=_as_dict(self.ids, self._sum(self.reversed, None, moment).astype(int)),
+            decayed=self._decayed(moment),
         )
 
     def labels(self, start: datetime, end: datetime) -> dict[str, dict[int, float]]:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.ambassadors import explain, metrics, scoring
 from app.ambassadors.models import PROFILES
+from app.ambassadors.prior import HELPER_PRIOR
 from app.ambassadors.signals import FEATURES, SIGNALS, Snapshot, snapshot_of
 from app.ambassadors.timeline import Timeline
 from app.forum import queries as forum_queries
@@ -91,8 +92,12 @@ def history(timeline: Timeline, cutoffs: list[datetime]) -> list[History]:
     return found
 
 
-def fit(profile: str, past: list[History], current_x, min_positive: int) -> scoring.ProfileModel:
-    """Fit one profile on the pooled labelled snapshots (default weights when labels are missing)."""
+def fit(profile: str, past: list[History], current_x, min_positive: int, prior: dict[str, float] | None = None) -> scoring.ProfileModel:
+    """Fit one profile on the pooled labelled snapshots (default weights when labels are missing);
+    the helper profile uses the weights fitted across communities (prior.HELPER_PRIOR, or `prior`)."""
+    weights = prior if prior is not None else HELPER_PRIOR
+    if profile == "helper" and weights:
+        return scoring.prior_model(profile, weights)
     if not past or any(item.labels[profile] is None for item in past):
         return scoring.fit_profile(profile, scoring.features_of(np.zeros((0, len(SIGNALS)))), None, current_x, min_positive)
     features = np.vstack([scoring.features_of(item.snapshot.matrix) for item in past])
@@ -100,7 +105,7 @@ def fit(profile: str, past: list[History], current_x, min_positive: int) -> scor
     return scoring.fit_profile(profile, features, scoring.as_targets(targets), current_x, min_positive)
 
 
-def quality(session: Session, settings, past: list[History], k: int = 25, keep: dict | None = None) -> dict[str, dict]:
+def quality(session: Session, settings, past: list[History], k: int = 25, keep: dict | None = None, prior=None) -> dict[str, dict]:
     """Backtest each profile at the newest past cutoff, trained only on the cutoffs before it.
 
     `keep` receives the pool, the cutoff and, per profile, (raw output by member, truth by member),
@@ -116,7 +121,7 @@ def quality(session: Session, settings, past: list[History], k: int = 25, keep: 
         if truth is None:
             result[profile] = {"evaluated": False}
             continue
-        model = fit(profile, older, features, settings.ambassador_min_positive)
+        model = fit(profile, older, features, settings.ambassador_min_positive, prior)
         raw = model.predict(features).tolist()
         by = {m: r for m, r in zip(newest.snapshot.member_ids, raw)}
         order = sorted((m for m in newest.snapshot.member_ids if m in pool), key=lambda m: (-by[m], m))
@@ -128,13 +133,14 @@ def quality(session: Session, settings, past: list[History], k: int = 25, keep: 
             "evaluated": True,
             "cutoff": newest.cutoff.isoformat(),
             "trained": model.trained,
+            "source": model.source,
             f"ndcg@{k}": round(metrics.ndcg_at_k(order, gains, k), 4),
             f"p@{k}": round(metrics.precision_at_k(order, {m for m, g in gains.items() if g >= 3}, k), 4),
         }
     return result
 
 
-def score(session: Session, settings, now: datetime, *, with_quality: bool = True) -> Scored:
+def score(session: Session, settings, now: datetime, *, with_quality: bool = True, prior=None) -> Scored:
     """Everything a scoring run computes for the moment `now`."""
     started = time.perf_counter()
     timeline, cutoffs = timeline_for(session, settings, now)
@@ -148,7 +154,7 @@ def score(session: Session, settings, now: datetime, *, with_quality: bool = Tru
     mark = time.perf_counter()
     rows = _rows(snapshot)
     current_x = scoring.features_of(snapshot.matrix)
-    models = {profile: fit(profile, past, current_x, settings.ambassador_min_positive) for profile in PROFILES}
+    models = {profile: fit(profile, past, current_x, settings.ambassador_min_positive, prior) for profile in PROFILES}
     timings["training"] = time.perf_counter() - mark
     mark = time.perf_counter()
     medians = explain.active_medians(snapshot)
@@ -169,7 +175,7 @@ def score(session: Session, settings, now: datetime, *, with_quality: bool = Tru
     timings["scoring"] = time.perf_counter() - mark
     mark = time.perf_counter()
     evaluation: dict = {}
-    checked = quality(session, settings, past, keep=evaluation) if with_quality else {}
+    checked = quality(session, settings, past, keep=evaluation, prior=prior) if with_quality else {}
     timings["quality"] = time.perf_counter() - mark
     windows = {
         "as_of": now.isoformat(),

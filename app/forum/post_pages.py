@@ -114,9 +114,11 @@ def revisions(request: Request, post_id: Id, db: SessionDep):
 def revert(request: Request, post_id: Id, db: SessionDep, version: FormStr = ""):
     """Moderators restore an earlier version of a post (recorded as a new revision)."""
     viewer = require_member(request)
-    if parse_id(version) is None:
+    # Version 0 is the post as first written, so it is a valid choice (ids start at 1).
+    number = 0 if version.strip() == "0" else parse_id(version)
+    if number is None:
         raise NotFound(N_("This revision does not exist."))
-    post = editing.revert_post(db, request.app.state.settings, viewer, post_id, parse_id(version), get_now(request))
+    post = editing.revert_post(db, request.app.state.settings, viewer, post_id, number, get_now(request))
     flash(request, N_("The post was reverted."), "success")
     return redirect(f"/p/{post.id}/revisions")
 

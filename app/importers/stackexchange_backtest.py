@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from app.ambassadors import backtest
+from app.ambassadors import backtest, prior, scoring
 from app.ambassadors.models import PROFILES
 from app.db import make_engine, make_session_factory, utcnow
 from app.importers.stackexchange import import_stackexchange
@@ -79,8 +79,32 @@ def site_database(directory: Path, cache: Path, settings) -> str:
     return url
 
 
-def run_splits(splits, data: Path, cache: Path, settings, advance=lambda label: None) -> list[SplitOutcome]:
-    """The backtest at every split, each site read from its own (cached) database."""
+def site_rows(sites, data: Path, cache: Path, settings, advance=lambda label: None) -> dict[str, tuple]:
+    """Each site's prior training rows (features, labels; see prior.training_rows)."""
+    rows = {}
+    for site in sites:
+        advance(f"rows {site}")
+        url = site_database(Path(data) / site, cache, settings)
+        engine = make_engine(url)
+        try:
+            with make_session_factory(engine)() as session:
+                rows[site] = prior.training_rows(session, settings.model_copy(update={"database_url": url}))
+        finally:
+            engine.dispose()
+    return rows
+
+
+def fit_prior(rows: dict[str, tuple], leave_out: str | None = None) -> dict[str, float]:
+    """Helper weights fitted on the pooled rows of every site but `leave_out`."""
+    import numpy as np
+
+    chosen = [value for site, value in rows.items() if site != leave_out]
+    return scoring.fit_prior(np.vstack([x for x, _y in chosen]), np.concatenate([y for _x, y in chosen]), prior.PRIOR_SIGNALS)
+
+
+def run_splits(splits, data: Path, cache: Path, settings, advance=lambda label: None, prior_for=lambda site: None) -> list[SplitOutcome]:
+    """The backtest at every split, each site read from its own (cached) database; `prior_for(site)`
+    gives other helper weights for a site (leave-one-site-out), None the shipped ones."""
     outcomes = []
     for site, items in splits.items():
         advance(f"import {site}")
@@ -89,7 +113,8 @@ def run_splits(splits, data: Path, cache: Path, settings, advance=lambda label: 
         try:
             with make_session_factory(engine)() as session:
                 for cutoff, horizon in items:
-                    result = backtest.run(session, settings.model_copy(update={"database_url": url}), cutoff, horizon)
+                    result = backtest.run(session, settings.model_copy(update={"database_url": url}), cutoff, horizon,
+                                          prior=prior_for(site))
                     outcomes.append(SplitOutcome(site, result))
                     advance(f"{site} {cutoff:%Y-%m-%d}")
         finally:

@@ -89,7 +89,8 @@ def parse_period(now: datetime, days: str | None = None, start: str | None = Non
         return Period(_midnight(first), _midnight(last + timedelta(days=1)), None)
     length = 30
     if days not in (None, ""):
-        if not str(days).isdigit() or int(days) not in PRESET_DAYS:
+        # ASCII digits only: "²".isdigit() is True, yet int("²") fails.
+        if not (str(days).isascii() and str(days).isdigit()) or int(days) not in PRESET_DAYS:
             raise ValidationFailed(N_("Choose a period of 7, 30, 90 or 365 days."), detail={"days": N_("Choose 7, 30, 90 or 365.")})
         length = int(days)
     end_at = _midnight(today)

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 
+import math
+
 from app.ambassadors.signals import feature_matrix
 from tests.ambassadors import community as c
 from tests.ambassadors.conftest import D, H, NOW
@@ -43,6 +45,26 @@ def test_every_signal_of_the_helper(db, town):
         "suspensions": 0,
         "vote_concentration": 0,
         "karma_reversed": 0,
+        **_alices_decayed_counts(),
+    }
+
+
+def _alices_decayed_counts() -> dict[str, float]:
+    """Her answers to others are 9 d 22 h (accepted, upvoted), 19 d 20 h (net -1) and 199 d
+    (accepted) old; each weighs exp(-age / scale). She started a topic 5 days ago and posted on
+    four distinct days (the 5-day-old question and her reply to it share one)."""
+    def decayed(ages, scale):
+        return round(sum(math.exp(-age / scale) for age in ages), 4)
+
+    answers, helpful = [10 - 2 / 24, 20 - 4 / 24, 199], [10 - 2 / 24, 199]
+    day_of = [(NOW - D * age).timestamp() // 86400 for age in (10 - 2 / 24, 20 - 4 / 24, 199, 5, 5 - 1 / 24)]
+    day_ages = [(NOW.timestamp() - (day + 0.5) * 86400) / 86400 for day in set(day_of)]
+    assert len(day_ages) == 4
+    return {
+        "answers_7d": decayed(answers, 7), "answers_30d": decayed(answers, 30), "answers_90d": decayed(answers, 90),
+        "helpful_30d": decayed(helpful, 30), "helpful_90d": decayed(helpful, 90), "helpful_all": 2,
+        "topics_30d": decayed([5], 30), "comments_30d": 0,
+        "active_days_30d": decayed(day_ages, 30), "active_days_90d": decayed(day_ages, 90), "first_post_days": 199,
     }
 
 

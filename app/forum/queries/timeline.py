@@ -13,7 +13,7 @@ from __future__ import annotations
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.db import bucket_index, integer_rows
+from app.db import bucket_index, epoch_seconds, integer_rows
 from app.forum.models import Flag, Post, PostRevision, Suspension, Topic
 from app.forum.votes import PostVote
 
@@ -30,7 +30,8 @@ def _asked_by_another():
 def post_rows(session: Session, edges) -> list[tuple[int, ...]]:
     """One row per post before the last edge: (post id, author or 0, asker (topic author) or 0,
     bucket, starts a topic, is a reply, is an answer to another member's question, is deleted,
-    bucket of its acceptance or -1). Deleted posts are kept because votes on them still count."""
+    bucket of its acceptance or -1, seconds since 1970 it was written, is a comment (a reply to a
+    particular post)). Deleted posts are kept because votes on them still count."""
     accepted = and_(Topic.accepted_post_id == Post.id, Topic.accepted_at.is_not(None), Topic.accepted_at < edges[-1])
 
     def flag(condition):
@@ -42,6 +43,7 @@ def post_rows(session: Session, edges) -> list[tuple[int, ...]]:
             bucket_index(Post.created_at, edges), flag(Post.post_number == 1), flag(Post.post_number > 1),
             flag(_answer()), flag(Post.deleted_at.is_not(None)),
             case((accepted, bucket_index(Topic.accepted_at, edges)), else_=-1),
+            epoch_seconds(Post.created_at), flag(and_(Post.post_number > 1, Post.reply_to_post_id.is_not(None))),
         )
         .join(Topic, Topic.id == Post.topic_id)
         .where(Post.created_at < edges[-1])
