@@ -1,4 +1,4 @@
-"""The `hearth` command: serve, migrate, create-admin, demo, import, score, worker, version."""
+"""The `hearth` command: serve, migrate, create-admin, create-token, demo, import, score, backtest, worker, version."""
 
 from __future__ import annotations
 
@@ -85,6 +85,22 @@ def create_admin(
         console.print(f"[red]{error}[/red]")
         raise typer.Exit(1) from None
     console.print(f"[green]{outcome} {username}[/green]")
+
+
+@cli.command("create-token")
+def create_token(
+    username: str = typer.Argument(..., help="The member the token acts as."),
+    name: str = typer.Option("cli", "--name", help="A name that tells the token apart on the member's preferences page."),
+) -> None:
+    """Create a personal API token for a member and print it (members can also make one under Preferences)."""
+    from app.accounts import admin
+
+    try:
+        secret = admin.create_token(get_settings(), username=username, name=name)
+    except ValueError as error:
+        console.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from None
+    typer.echo(secret)
 
 
 def _build_demo(*, only_if_empty: bool, seed: int = 7) -> None:

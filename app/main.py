@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import swagger_ui_bundle
+from importlib import resources
+
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +22,7 @@ from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, utcnow
 from app.errors import install_error_handlers
 from app.guard import RequestGuard
+from app.openapi import build_openapi
 from app.forum import admin_pages as forum_admin_pages
 from app.forum import api as forum_api
 from app.forum import pages as forum_pages
@@ -88,7 +90,9 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     )
     install_error_handlers(app)
     # The more specific mount first: Starlette matches mounts in order.
-    app.mount("/static/swagger", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    # Swagger UI 5 (reads OpenAPI 3.1) from the fastapi-swagger package's files: no CDN.
+    swagger_dir = resources.files("fastapi_swagger") / "resources"
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_dir)), name="swagger")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.include_router(accounts_api.router)
@@ -116,6 +120,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     def api_docs(request: Request) -> HTMLResponse:
         return templates.TemplateResponse(request, "api_docs.html", {})
 
+    app.openapi = lambda: build_openapi(app)
     register_event_handlers()
     register_profile_sections()
     return app

@@ -9,6 +9,9 @@ import json
 import re
 from pathlib import Path
 
+import typer
+
+from app.cli import cli
 from app.config import Settings
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -65,6 +68,40 @@ def test_quick_start_has_exactly_two_commands():
     lines = [line for block in commands for line in block.strip().splitlines()]
     assert len(lines) == 2, lines
     assert "hearth serve" in lines[0] and "pytest" in lines[1]
+
+
+COMMAND_ROW_RE = re.compile(r"^\|\s*`hearth ([a-z][a-z-]*(?: [a-z][a-z-]*)?)", re.M)
+
+
+def cli_commands() -> set[str]:
+    """Every command `hearth --help` lists, with sub-commands as "group command"."""
+    names = set()
+    for name, command in typer.main.get_command(cli).commands.items():
+        children = getattr(command, "commands", None)
+        names |= {f"{name} {child}" for child in children} if children else {name}
+    return names
+
+
+def readme_commands() -> set[str]:
+    """The commands in the README's table of the `hearth` command (the words before any argument)."""
+    section = README.read_text(encoding="utf-8").split("## The `hearth` command", 1)[1].split("\n## ", 1)[0]
+    found = set()
+    for match in COMMAND_ROW_RE.finditer(section):
+        words = match.group(1).split()
+        found.add(" ".join(words) if " ".join(words) in cli_commands() else words[0])
+    return found
+
+
+def test_the_readme_lists_every_command_and_no_other():
+    assert readme_commands() == cli_commands()
+
+
+def test_the_readme_explains_the_api():
+    text = README.read_text(encoding="utf-8")
+    section = text.split("## API", 1)[1].split("\n## ", 1)[0]
+    for needed in ("/api/docs", "Authorization: Bearer", "hearth create-token", "curl", "limit", "offset",
+                   "next_offset", '"error"', '"detail"', "X-CSRF-Token"):
+        assert needed in section, needed
 
 
 if __name__ == "__main__":

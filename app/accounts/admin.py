@@ -37,3 +37,19 @@ def create_admin(settings: Settings, *, username: str, email: str, password: str
     if created:
         return "Created administrator"
     return "Made administrator:" if granted else "Already an administrator:"
+
+
+def create_token(settings: Settings, *, username: str, name: str) -> str:
+    """Create a personal API token for an existing member and return its secret (shown once)."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            user = session.scalar(select(User).where(User.username_key == service.username_key(username)))
+            if user is None:
+                raise ValueError(f"There is no member named {username}.")
+            try:
+                return service.create_api_token(session, user, name, utcnow())
+            except ValidationFailed as error:
+                raise ValueError(error.message) from None
+    finally:
+        engine.dispose()

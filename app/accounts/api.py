@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from app.accounts.auth import MemberDep, current_user
-from app.accounts.schemas import ErrorRead, UserRead
+from app.accounts.schemas import UserRead
 from app.db import SessionDep
 
 router = APIRouter(prefix="/api/v1", tags=["accounts"])
 
 
-@router.get("/me", response_model=UserRead, responses={401: {"model": ErrorRead}})
+@router.get("/me", response_model=UserRead)
 def me(request: Request, viewer: MemberDep, db: SessionDep) -> UserRead:
     """The member the token (or session) belongs to."""
     user = current_user(db, viewer)

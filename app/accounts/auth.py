@@ -16,6 +16,7 @@ from app.config import Settings
 from app.db import SessionDep, bookkeep, end_lookup
 from app.errors import Unauthorized
 from app.i18n import N_
+from app.openapi import bearer_scheme
 from app.web import Viewer, get_now, viewer_of
 
 
@@ -124,7 +125,7 @@ def log_in_browser(request: Request, token: str) -> None:
     request.session["auth"] = token
 
 
-def require_member(request: Request) -> Viewer:
+def require_member(request: Request, _declared: Annotated[object, Depends(bearer_scheme)] = None) -> Viewer:
     """The logged-in viewer, or 401 (the HTML handler turns it into the login page)."""
     viewer = viewer_of(request)
     if not viewer.is_authenticated:

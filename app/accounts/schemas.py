@@ -20,9 +20,3 @@ class UserRead(BaseModel):
     locale: str | None
     roles: list[str]
 
-
-class ErrorRead(BaseModel):
-    """The shape of every API error."""
-
-    error: str
-    detail: object | None = None

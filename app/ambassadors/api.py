@@ -12,6 +12,7 @@ from app.ambassadors.schemas import CandidateRead, CandidatesRead, JourneyRead, 
 from app.db import SessionDep
 from app.errors import Forbidden, NotFound
 from app.i18n import N_, translate
+from app.openapi import PagingDep
 from app.web import get_now, request_language, translations_for
 
 router = APIRouter(prefix="/api/v1", tags=["ambassadors"])
@@ -26,8 +27,10 @@ def _reason(item: dict, gettext, imported: bool) -> ReasonRead:
 
 
 @router.get("/ambassadors/candidates", response_model=CandidatesRead)
-def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str = "helper") -> CandidatesRead:
-    """Candidates of a role profile from the newest scoring run, with reasons in plain words."""
+def candidates(
+    request: Request, db: SessionDep, viewer: MemberDep, paging: PagingDep, profile: str = "helper"
+) -> CandidatesRead:
+    """Candidates of a role profile from the newest scoring run, best first, with reasons in plain words."""
     if not can_see_candidates(viewer):
         raise Forbidden(N_("Only community managers and admins can see ambassador candidates."))
     profile = views.check_profile(profile)
@@ -41,12 +44,11 @@ def candidates(request: Request, db: SessionDep, viewer: MemberDep, profile: str
         run_id=run.id if run else None, as_of=run.as_of if run else None, profile=profile,
         learned=bool(run and run.models.get(profile, {}).get("trained")),
         quality=run.quality.get(profile, {}) if run else {},
-        candidates=[
-            CandidateRead(username=row.username, display_name=row.display_name, rank=row.rank, score=row.score,
-                          trend=row.trend, stage=row.stage, flags=row.flags,
-                          reasons=[_reason(item, gettext, views.imported(run)) for item in row.explanation])
-            for row in rows
-        ],
+        candidates=paging.slice(rows, lambda row: CandidateRead(
+            username=row.username, display_name=row.display_name, rank=row.rank, score=row.score,
+            trend=row.trend, stage=row.stage, flags=row.flags,
+            reasons=[_reason(item, gettext, views.imported(run)) for item in row.explanation],
+        )),
     )
 
 

@@ -39,7 +39,7 @@ class AuditRow:
     created_at: datetime
 
 
-def audit_rows(session: Session, limit: int = 200) -> list[AuditRow]:
+def audit_rows(session: Session, limit: int = 200, offset: int = 0) -> list[AuditRow]:
     """The newest invitation, candidate and role actions, in one statement."""
     actor, target = aliased(User), aliased(User)
     rows = session.execute(
@@ -48,6 +48,7 @@ def audit_rows(session: Session, limit: int = 200) -> list[AuditRow]:
         .outerjoin(target, target.id == AuditEntry.target_user_id)
         .where(or_(*[AuditEntry.action.startswith(prefix) for prefix in PREFIXES]))
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .offset(offset)
         .limit(limit)
     )
     result = []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
@@ -12,7 +12,10 @@ from app.ambassadors import invitations, roles
 from app.ambassadors.audit import audit_rows
 from app.ambassadors.invitation_pages import manager, member_named
 from app.db import SessionDep
+from app.errors import ValidationFailed
+from app.i18n import Msg
 from app.guard import Id
+from app.openapi import Page, PagingDep
 from app.web import get_now
 
 router = APIRouter(prefix="/api/v1", tags=["invitations"])
@@ -60,6 +63,46 @@ class InvitationRead(BaseModel):
     decline_reason: str
 
 
+class DecisionRead(BaseModel):
+    """A snooze or dismissal of a candidate."""
+
+    member: str
+    profile: str
+    kind: str
+    reason: str
+    until: datetime | None
+
+
+class AuditRead(BaseModel):
+    """One invitation, candidate or role action."""
+
+    action: str
+    actor: str | None
+    member: str | None
+    detail: dict
+    at: datetime
+
+
+class HolderRead(BaseModel):
+    """A member holding a community role, and whether they have gone quiet."""
+
+    role: str
+    member: str
+    granted_at: datetime
+    granted_by: str | None
+    last_active: date | None
+    posts_recent: int
+    quiet: bool
+
+
+class RemovalRead(BaseModel):
+    """A role removal that took place."""
+
+    member: str
+    role: str
+    removed: bool
+
+
 def _read(view: invitations.InvitationView) -> InvitationRead:
     return InvitationRead(id=view.id, role=view.role, status=view.status, message=view.message,
                           invited_by=view.inviter_username, member=view.invitee_username, created_at=view.created_at,
@@ -80,17 +123,18 @@ def create(request: Request, body: InvitationCreate, db: SessionDep, viewer: Mem
     return _one(db, request, invitation.id)
 
 
-@router.get("/ambassadors/invitations", response_model=list[InvitationRead])
-def list_all(request: Request, db: SessionDep, viewer: MemberDep) -> list[InvitationRead]:
-    """Recent invitations of every member (managers and admins)."""
+@router.get("/ambassadors/invitations", response_model=Page[InvitationRead])
+def list_all(request: Request, db: SessionDep, viewer: MemberDep, paging: PagingDep):
+    """Invitations of every member, newest first (managers and admins)."""
     manager(viewer)
-    return [_read(view) for view in invitations.views(db, get_now(request))]
+    return paging.page(invitations.views(db, get_now(request), limit=paging.limit + 1, offset=paging.offset), _read)
 
 
-@router.get("/invitations", response_model=list[InvitationRead])
-def mine(request: Request, db: SessionDep, viewer: MemberDep) -> list[InvitationRead]:
-    """The viewer's own invitations."""
-    return [_read(view) for view in invitations.views(db, get_now(request), user_id=viewer.id)]
+@router.get("/invitations", response_model=Page[InvitationRead])
+def mine(request: Request, db: SessionDep, viewer: MemberDep, paging: PagingDep):
+    """The viewer's own invitations, newest first."""
+    views = invitations.views(db, get_now(request), user_id=viewer.id, limit=paging.limit + 1, offset=paging.offset)
+    return paging.page(views, _read)
 
 
 @router.post("/invitations/{invitation_id}/accept", response_model=InvitationRead)
@@ -107,13 +151,13 @@ def decline(request: Request, invitation_id: Id, body: DeclineBody, db: SessionD
     return _one(db, request, invitation_id)
 
 
-@router.post("/ambassadors/candidates/{username}/snooze", status_code=201)
+@router.post("/ambassadors/candidates/{username}/snooze", status_code=201, response_model=DecisionRead)
 def snooze(request: Request, username: str, body: DecisionBody, db: SessionDep, viewer: MemberDep) -> dict:
     """Hide a candidate of one profile for `candidate_snooze_days`."""
     return _decide(request, db, viewer, username, body, "snooze")
 
 
-@router.post("/ambassadors/candidates/{username}/dismiss", status_code=201)
+@router.post("/ambassadors/candidates/{username}/dismiss", status_code=201, response_model=DecisionRead)
 def dismiss(request: Request, username: str, body: DecisionBody, db: SessionDep, viewer: MemberDep) -> dict:
     """Dismiss a candidate of one profile, with a reason."""
     return _decide(request, db, viewer, username, body, "dismiss")
@@ -125,29 +169,34 @@ def _decide(request, db, viewer, username, body: DecisionBody, kind: str) -> dic
     decision = invitations.decide(db, request.app.state.settings, user=user, profile=body.profile, kind=kind,
                                   reason=body.reason, manager_id=viewer.id, now=get_now(request))
     return {"member": user.username, "profile": decision.profile, "kind": decision.kind, "reason": decision.reason,
-            "until": decision.until.isoformat() if decision.until else None}
+            "until": decision.until}
 
 
-@router.get("/ambassadors/audit")
-def audit(db: SessionDep, viewer: MemberDep) -> list[dict]:
+@router.get("/ambassadors/audit", response_model=Page[AuditRead])
+def audit(db: SessionDep, viewer: MemberDep, paging: PagingDep):
     """Invitation, candidate and role actions, newest first (managers and admins)."""
     manager(viewer)
-    return [{"action": row.action, "actor": row.actor_username, "member": row.target_username,
-             "detail": row.detail, "at": row.created_at.isoformat()} for row in audit_rows(db)]
+    rows = audit_rows(db, limit=paging.limit + 1, offset=paging.offset)
+    return paging.page(rows, lambda row: AuditRead(
+        action=row.action, actor=row.actor_username, member=row.target_username, detail=row.detail, at=row.created_at,
+    ))
 
 
-@router.get("/ambassadors/roles")
-def holders(request: Request, db: SessionDep, viewer: MemberDep) -> dict:
-    """Holders of every community role with recent activity and whether they have gone quiet."""
+@router.get("/ambassadors/roles", response_model=Page[HolderRead])
+def holders(request: Request, db: SessionDep, viewer: MemberDep, paging: PagingDep, role: str | None = None):
+    """Holders of the community roles (or of one `role`), by role and name, with recent activity (managers and admins)."""
     manager(viewer)
     found = roles.holders(db, request.app.state.settings, get_now(request))
-    return {role: [{"member": h.username, "granted_at": h.granted_at.isoformat(), "granted_by": h.granted_by,
-                    "last_active": h.last_active.isoformat() if h.last_active else None,
-                    "posts_recent": h.posts_recent, "quiet": h.quiet} for h in items]
-            for role, items in found.items()}
+    if role is not None and role not in found:
+        raise ValidationFailed(Msg("Unknown role %(role)s.", role=role), detail={"role": ", ".join(found)})
+    rows = [holder for name, items in found.items() if role in (None, name) for holder in items]
+    return paging.slice(rows, lambda h: HolderRead(
+        role=h.role, member=h.username, granted_at=h.granted_at, granted_by=h.granted_by,
+        last_active=h.last_active, posts_recent=h.posts_recent, quiet=h.quiet,
+    ))
 
 
-@router.post("/ambassadors/roles/{role}/{username}/remove")
+@router.post("/ambassadors/roles/{role}/{username}/remove", response_model=RemovalRead)
 def remove(request: Request, role: str, username: str, body: RemovalBody, db: SessionDep, viewer: MemberDep) -> dict:
     """Remove a member from a role with a thank-you note (audited; the member is told)."""
     manager(viewer)

@@ -364,7 +364,7 @@ class InvitationView:
 
 
 def views(session: Session, now: datetime, *, user_id: int | None = None, invitation_id: int | None = None,
-          limit: int = 100) -> list[InvitationView]:
+          limit: int = 100, offset: int = 0) -> list[InvitationView]:
     """Invitations with both members' names, newest first, in one statement."""
     inviter, invitee = aliased(User), aliased(User)
     query = (
@@ -372,6 +372,7 @@ def views(session: Session, now: datetime, *, user_id: int | None = None, invita
         .join(invitee, invitee.id == Invitation.user_id)
         .outerjoin(inviter, inviter.id == Invitation.invited_by_id)
         .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        .offset(offset)
         .limit(limit)
     )
     if user_id is not None:

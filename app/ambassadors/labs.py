@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -118,7 +119,43 @@ def labs_page(request: Request, db: SessionDep):
     return render(request, "ambassadors/roles_labs.html", {"labs": labs_for(db, viewer_of(request))})
 
 
-@api_router.get("/labs")
+class LabsCategoryRead(BaseModel):
+    """A labs category."""
+
+    slug: str
+    name: str
+    description: str
+    topic_count: int
+
+
+class LabsTopicRead(BaseModel):
+    """A recent labs topic."""
+
+    id: int
+    title: str
+    category: str
+    url: str
+    last_posted_at: datetime
+
+
+class LabsAreaRead(BaseModel):
+    """An idea area inside labs."""
+
+    slug: str
+    name: str
+    description: str
+
+
+class LabsRead(BaseModel):
+    """An overview of the Labs area: its categories, the 20 latest topics (page through them with
+    /api/v1/topics?category=SLUG) and its idea areas."""
+
+    categories: list[LabsCategoryRead]
+    topics: list[LabsTopicRead]
+    idea_areas: list[LabsAreaRead]
+
+
+@api_router.get("/labs", response_model=LabsRead)
 def labs_api(request: Request, db: SessionDep) -> dict:
     """The Labs area as JSON (404 for everyone who may see no labs category)."""
     labs = labs_for(db, viewer_of(request))
@@ -126,6 +163,6 @@ def labs_api(request: Request, db: SessionDep) -> dict:
         "categories": [{"slug": c.slug, "name": c.name, "description": c.description, "topic_count": c.topic_count}
                        for c in labs.categories],
         "topics": [{"id": t.id, "title": t.title, "category": t.category_name, "url": t.url,
-                    "last_posted_at": t.last_posted_at.isoformat()} for t in labs.topics],
+                    "last_posted_at": t.last_posted_at} for t in labs.topics],
         "idea_areas": [{"slug": a.slug, "name": a.name, "description": a.description} for a in labs.areas],
     }

@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
+from app.openapi import Page
+
 
 class ReasonRead(BaseModel):
     """One reason behind a score: which signal, whether it lifts, lowers or is a penalty, and the words."""
@@ -39,7 +41,7 @@ class CandidatesRead(BaseModel):
     profile: str
     learned: bool
     quality: dict
-    candidates: list[CandidateRead]
+    candidates: Page[CandidateRead]
 
 
 class JourneyRead(BaseModel):

@@ -23,8 +23,9 @@ from app.forum.schemas import (
     TopicRead,
     TopicSummaryRead,
 )
-from app.guard import Id, Page
+from app.guard import Id
 from app.i18n import N_
+from app.openapi import Page, PagingDep
 from app.web import get_now, viewer_of
 
 router = APIRouter(prefix="/api/v1", tags=["forum"])
@@ -38,28 +39,33 @@ def _post_read(post: browse.PostView) -> PostRead:
     )
 
 
-@router.get("/categories", response_model=list[CategoryRead])
-def categories(request: Request, db: SessionDep):
-    """Categories the caller may see."""
-    return [
-        CategoryRead(id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility,
-                     topic_count=c.topic_count, can_start_topics=c.can_start)
-        for c in browse.visible_categories(db, viewer_of(request))
-    ]
+@router.get("/categories", response_model=Page[CategoryRead])
+def categories(request: Request, db: SessionDep, paging: PagingDep):
+    """Categories the caller may see, in the forum's order."""
+    return paging.slice(
+        browse.visible_categories(db, viewer_of(request)),
+        lambda c: CategoryRead(
+            id=c.id, slug=c.slug, name=c.name, description=c.description, visibility=c.visibility,
+            topic_count=c.topic_count, can_start_topics=c.can_start,
+        ),
+    )
 
 
 @router.get("/topics", response_model=TopicList)
 def topics(
     request: Request,
     db: SessionDep,
+    paging: PagingDep,
     filter: str = "latest",
     category: str | None = None,
     tag: str | None = None,
-    page: Page = 1,
     after: str | None = None,
     before: str | None = None,
 ):
-    """Topics by latest activity; filter = latest | unanswered | solved | new; category slug; tag; cursors."""
+    """Topics by latest activity; filter = latest | unanswered | solved | new; category slug; tag.
+
+    Page with `limit` and `offset`, or by key with the `after` / `before` cursors of a previous
+    answer (stable while topics move; `offset` is then ignored and `next_offset` is null)."""
     viewer = viewer_of(request)
     if filter not in browse.LIST_KINDS:
         from app.errors import ValidationFailed
@@ -67,24 +73,19 @@ def topics(
         raise ValidationFailed(N_("Unknown list."), detail={"filter": "latest, unanswered, solved or new"})
     category_id = browse.category_by_slug(db, viewer, category).id if category else None
     result = browse.list_topics(
-        db, viewer, kind=filter, category_id=category_id, tag=tag.lower() if tag else None, page=page,
-        after=after, before=before, now=get_now(request),
+        db, viewer, kind=filter, category_id=category_id, tag=tag.lower() if tag else None, now=get_now(request),
+        offset=paging.offset, per_page=paging.limit, after=after, before=before,
     )
-    return TopicList(
-        items=[
-            TopicSummaryRead(
-                id=t.id, title=t.title, slug=t.slug, kind=t.kind, category_slug=t.category_slug,
-                author=t.author_username, created_at=t.created_at, last_posted_at=t.last_posted_at,
-                reply_count=t.reply_count, pinned=t.pinned, locked=t.locked, solved=t.solved,
-                tags=list(t.tags), unread=t.unread, url=t.url,
-            )
-            for t in result.items
-        ],
-        page=result.page,
-        has_next=result.has_next,
-        after=result.after,
-        before=result.before,
-    )
+    rows = list(result.items) + ([None] if result.has_next else [])
+    page = paging.page(rows, lambda t: TopicSummaryRead(
+        id=t.id, title=t.title, slug=t.slug, kind=t.kind, category_slug=t.category_slug,
+        author=t.author_username, created_at=t.created_at, last_posted_at=t.last_posted_at,
+        reply_count=t.reply_count, pinned=t.pinned, locked=t.locked, solved=t.solved,
+        tags=list(t.tags), unread=t.unread, url=t.url,
+    ))
+    if after is not None or before is not None:  # keyset paging: the cursors lead on, not the offset
+        page["next_offset"] = None
+    return TopicList(**page, after=result.after, before=result.before)
 
 
 @router.post("/topics", response_model=Created, status_code=201)
@@ -99,15 +100,15 @@ def create_topic(request: Request, db: SessionDep, viewer: MemberDep, data: Topi
 
 
 @router.get("/topics/{topic_id}", response_model=TopicRead)
-def read_topic(request: Request, topic_id: Id, db: SessionDep, page: Page = 1):
-    """A topic with one page (20) of its posts."""
-    view = browse.topic_page(db, viewer_of(request), topic_id, page)
+def read_topic(request: Request, topic_id: Id, db: SessionDep, paging: PagingDep):
+    """A topic with one page of its posts in order (`limit` and `offset` page the posts)."""
+    view = browse.topic_page(db, viewer_of(request), topic_id, offset=paging.offset, limit=paging.limit + 1)
     return TopicRead(
         id=view.id, title=view.title, slug=view.slug, kind=view.kind, category_slug=view.category.slug,
         author=view.author_username, created_at=view.created_at, pinned=view.pinned, locked=view.locked,
         tags=list(view.tags), reply_count=view.reply_count,
         accepted_post_id=view.accepted.id if view.accepted else None,
-        page=view.page, total_pages=view.total_pages, posts=[_post_read(p) for p in view.posts],
+        posts=paging.page(list(view.posts), _post_read),
     )
 
 
@@ -131,17 +132,14 @@ def edit_post(request: Request, post_id: Id, db: SessionDep, viewer: MemberDep, 
     return _read_post(db, viewer, post.id)
 
 
-@router.get("/posts/{post_id}/revisions", response_model=list[RevisionRead])
-def revisions(request: Request, post_id: Id, db: SessionDep):
+@router.get("/posts/{post_id}/revisions", response_model=Page[RevisionRead])
+def revisions(request: Request, post_id: Id, db: SessionDep, paging: PagingDep):
     """A post's revisions, newest first."""
     _post, _topic, views = editing.revisions(db, viewer_of(request), post_id)
-    return [
-        RevisionRead(
-            number=v.number, editor=v.editor_username, created_at=v.created_at, old_source=v.old_source,
-            new_source=v.new_source, old_title=v.old_title, new_title=v.new_title, reverted_to=v.reverted_to,
-        )
-        for v in views
-    ]
+    return paging.slice(list(views), lambda v: RevisionRead(
+        number=v.number, editor=v.editor_username, created_at=v.created_at, old_source=v.old_source,
+        new_source=v.new_source, old_title=v.old_title, new_title=v.new_title, reverted_to=v.reverted_to,
+    ))
 
 
 @router.post("/topics/{topic_id}/accept", status_code=204)

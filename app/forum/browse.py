@@ -174,8 +174,10 @@ def _posts_query():
     return select(Post, User.username, User.display_name).outerjoin(User, User.id == Post.author_id)
 
 
-def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -> TopicView:
-    """One page of a visible topic (20 posts), in a fixed number of statements."""
+def topic_page(
+    session: Session, viewer: Viewer, topic_id: int, page: int = 1, *, offset: int | None = None, limit: int = POSTS_PER_PAGE
+) -> TopicView:
+    """One page of a visible topic (20 posts, or `limit` from `offset`), in a fixed number of statements."""
     row = session.execute(
         select(Topic, Category, User.username)
         .join(Category, Category.id == Topic.category_id)
@@ -194,13 +196,10 @@ def topic_page(session: Session, viewer: Viewer, topic_id: int, page: int = 1) -
     total = max(1, topic.highest_post_number)
     total_pages = max(1, -(-total // POSTS_PER_PAGE))
     page = min(max(1, page), total_pages)
+    first, size = ((page - 1) * POSTS_PER_PAGE, POSTS_PER_PAGE) if offset is None else (offset, limit)
     rows = session.execute(
         _posts_query()
-        .where(
-            Post.topic_id == topic.id,
-            Post.post_number > (page - 1) * POSTS_PER_PAGE,
-            Post.post_number <= page * POSTS_PER_PAGE,
-        )
+        .where(Post.topic_id == topic.id, Post.post_number > first, Post.post_number <= first + size)
         .order_by(Post.post_number)
     ).all()
     posts = [_post_view(viewer, r, topic, moderator) for r in rows]

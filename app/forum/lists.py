@@ -128,8 +128,11 @@ def list_topics(
     now: datetime | None = None,
     per_page: int = TOPICS_PER_PAGE,
     access: list[CategoryAccess] | None = None,
+    offset: int | None = None,
 ) -> Page:
-    """A page of visible topics: latest activity, unanswered, solved or new (with unread counts)."""
+    """A page of visible topics: latest activity, unanswered, solved or new (with unread counts).
+
+    The API may pass `offset` (any row) instead of `page` (multiples of per_page)."""
     page = max(1, page)
     if kind == "new" and not viewer.is_authenticated:
         return Page([], page, False)
@@ -190,7 +193,7 @@ def list_topics(
         order = [column.desc() for column in keys]
     statement = statement.order_by(*order).limit(per_page + 1)
     if cursor is None:
-        statement = statement.offset((page - 1) * per_page)
+        statement = statement.offset((page - 1) * per_page if offset is None else offset)
     rows = session.execute(statement).all()
     more = len(rows) > per_page
     rows = rows[:per_page]

@@ -111,7 +111,7 @@ class FlagRow:
     created_at: datetime
 
 
-def pending_flags(session: Session, viewer: Viewer, limit: int = 100) -> list[FlagRow]:
+def pending_flags(session: Session, viewer: Viewer, limit: int = 100, offset: int = 0) -> list[FlagRow]:
     """The review queue, oldest first, in one statement."""
     require_moderator(viewer)
     author = aliased(User)
@@ -128,6 +128,7 @@ def pending_flags(session: Session, viewer: Viewer, limit: int = 100) -> list[Fl
         .outerjoin(flagger, flagger.id == Flag.flagger_id)
         .where(Flag.status == "pending", Post.deleted_at.is_(None))
         .order_by(Flag.created_at, Flag.id)
+        .offset(offset)
         .limit(limit)
     ).all()
     return [

@@ -18,6 +18,7 @@ from app.forum.permissions import can_moderate
 from app.forum.queries import visible_category_ids
 from app.guard import Id
 from app.i18n import N_
+from app.openapi import Page, PagingDep
 from app.web import Viewer, flash, get_now, redirect, render
 
 router = APIRouter()
@@ -222,6 +223,34 @@ class HideRequest(BaseModel):
     reason: str = Field("", max_length=200)
 
 
+class DecisionRead(BaseModel):
+    """The flags a decision resolved and their new status."""
+
+    resolved: list[int]
+    status: str | None
+
+
+class HiddenRead(BaseModel):
+    """Whether a post is hidden now."""
+
+    post_id: int
+    hidden: bool
+
+
+class SuspensionRead(BaseModel):
+    """A suspension that took effect."""
+
+    user_id: int
+    until: datetime
+    reason: str
+
+
+class LiftRead(BaseModel):
+    """How many current suspensions were lifted (0 when there was none)."""
+
+    lifted: int
+
+
 @api_router.post("/posts/{post_id}/flags", response_model=FlagRead, status_code=201)
 def api_flag(request: Request, post_id: Id, body: FlagCreate, viewer: MemberDep, db: SessionDep) -> FlagRead:
     """Flag a post for moderators."""
@@ -232,21 +261,19 @@ def api_flag(request: Request, post_id: Id, body: FlagCreate, viewer: MemberDep,
     )
 
 
-@api_router.get("/mod/flags", response_model=list[QueueItem])
-def api_queue(viewer: MemberDep, db: SessionDep) -> list[QueueItem]:
-    """Pending flags, oldest first."""
+@api_router.get("/mod/flags", response_model=Page[QueueItem])
+def api_queue(viewer: MemberDep, db: SessionDep, paging: PagingDep):
+    """Pending flags, oldest first (moderators)."""
     _require_moderator(viewer)
-    return [
-        QueueItem(
-            id=row.id, post_id=row.post_id, topic_id=row.topic_id, topic_title=row.topic_title,
-            post_url=f"/t/{row.topic_id}/{row.post_number}", author=row.author_username,
-            flagger=row.flagger_username, reason=row.reason, note=row.note, created_at=row.created_at,
-        )
-        for row in moderation_flags.pending_flags(db, viewer)
-    ]
+    rows = moderation_flags.pending_flags(db, viewer, limit=paging.limit + 1, offset=paging.offset)
+    return paging.page(rows, lambda row: QueueItem(
+        id=row.id, post_id=row.post_id, topic_id=row.topic_id, topic_title=row.topic_title,
+        post_url=f"/t/{row.topic_id}/{row.post_number}", author=row.author_username,
+        flagger=row.flagger_username, reason=row.reason, note=row.note, created_at=row.created_at,
+    ))
 
 
-@api_router.post("/mod/flags/{flag_id}")
+@api_router.post("/mod/flags/{flag_id}", response_model=DecisionRead)
 def api_decide(request: Request, flag_id: Id, body: FlagDecision, viewer: MemberDep, db: SessionDep) -> dict:
     """Agree (hide the post) or disagree (keep it)."""
     _require_moderator(viewer)
@@ -254,7 +281,7 @@ def api_decide(request: Request, flag_id: Id, body: FlagDecision, viewer: Member
     return {"resolved": [flag.id for flag in resolved], "status": resolved[0].status if resolved else None}
 
 
-@api_router.post("/mod/posts/{post_id}/hide")
+@api_router.post("/mod/posts/{post_id}/hide", response_model=HiddenRead)
 def api_hide(request: Request, post_id: Id, body: HideRequest, viewer: MemberDep, db: SessionDep) -> dict:
     """Hide a post."""
     _require_moderator(viewer)
@@ -262,7 +289,7 @@ def api_hide(request: Request, post_id: Id, body: HideRequest, viewer: MemberDep
     return {"post_id": post.id, "hidden": True}
 
 
-@api_router.post("/mod/posts/{post_id}/restore")
+@api_router.post("/mod/posts/{post_id}/restore", response_model=HiddenRead)
 def api_restore(request: Request, post_id: Id, viewer: MemberDep, db: SessionDep) -> dict:
     """Restore a hidden post."""
     _require_moderator(viewer)
@@ -270,15 +297,15 @@ def api_restore(request: Request, post_id: Id, viewer: MemberDep, db: SessionDep
     return {"post_id": post.id, "hidden": False}
 
 
-@api_router.post("/mod/users/{username}/suspend", status_code=201)
+@api_router.post("/mod/users/{username}/suspend", status_code=201, response_model=SuspensionRead)
 def api_suspend(request: Request, username: str, body: SuspendRequest, viewer: MemberDep, db: SessionDep) -> dict:
     """Suspend a member."""
     _require_moderator(viewer)
     suspension = moderation.suspend_member(db, viewer, username, body.days, body.reason, get_now(request))
-    return {"user_id": suspension.user_id, "until": suspension.ends_at.isoformat(), "reason": suspension.reason}
+    return {"user_id": suspension.user_id, "until": suspension.ends_at, "reason": suspension.reason}
 
 
-@api_router.post("/mod/users/{username}/lift")
+@api_router.post("/mod/users/{username}/lift", response_model=LiftRead)
 def api_lift(request: Request, username: str, viewer: MemberDep, db: SessionDep) -> dict:
     """Lift a member's suspension."""
     _require_moderator(viewer)

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Request
 from jinja2 import pass_context
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.accounts.auth import MemberDep
 from app.db import SessionDep
@@ -17,6 +17,7 @@ from app.forum import moderation, notifications
 from app.guard import Id, Page
 from app.i18n import N_
 from app.inputs import IdField
+from app.openapi import PagingDep
 from app.web import flash, get_now, redirect, render, templates, viewer_of
 
 router = APIRouter()
@@ -165,24 +166,27 @@ class NotificationRead(BaseModel):
 
 
 class NotificationList(BaseModel):
-    """A page of notifications."""
+    """A page of notifications, newest first; `total` and `unread` count all of them."""
 
     items: list[NotificationRead]
     total: int
     unread: int
-    page: int
+    limit: int
+    offset: int
+    next_offset: int | None
 
 
 class MarkRead(BaseModel):
     """Which notifications to mark read; none given means all."""
 
-    ids: list[IdField] | None = None
+    ids: list[IdField] | None = Field(None, max_length=1000)
 
 
 @api_router.get("/notifications", response_model=NotificationList)
-def api_notifications(viewer: MemberDep, db: SessionDep, page: Page = 1) -> NotificationList:
+def api_notifications(viewer: MemberDep, db: SessionDep, paging: PagingDep) -> NotificationList:
     """The member's notifications, newest first."""
-    rows, total = notifications.list_notifications(db, viewer, page)
+    rows, total = notifications.list_notifications(db, viewer, offset=paging.offset, limit=paging.limit)
+    following = paging.offset + paging.limit
     return NotificationList(
         items=[
             NotificationRead(
@@ -193,11 +197,20 @@ def api_notifications(viewer: MemberDep, db: SessionDep, page: Page = 1) -> Noti
         ],
         total=total,
         unread=notifications.unread_count(db, viewer),
-        page=max(1, page),
+        limit=paging.limit,
+        offset=paging.offset,
+        next_offset=following if following < total else None,
     )
 
 
-@api_router.post("/notifications/read")
+class MarkedRead(BaseModel):
+    """How many notifications were marked read and how many unread remain."""
+
+    marked: int
+    unread: int
+
+
+@api_router.post("/notifications/read", response_model=MarkedRead)
 def api_mark_read(request: Request, viewer: MemberDep, db: SessionDep, body: MarkRead | None = None) -> dict:
     """Mark the given notifications (or all) read."""
     now = get_now(request)

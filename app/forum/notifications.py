@@ -277,9 +277,12 @@ def unread_count(session: Session, viewer: Viewer) -> int:
     ) or 0
 
 
-def list_notifications(session: Session, viewer: Viewer, page: int = 1) -> tuple[list[NotificationRow], int]:
+def list_notifications(
+    session: Session, viewer: Viewer, page: int = 1, *, offset: int | None = None, limit: int = PER_PAGE
+) -> tuple[list[NotificationRow], int]:
     """A page of the viewer's notifications (newest first) and the total, in fixed statements."""
     page = max(1, page)
+    start, size = ((page - 1) * PER_PAGE, PER_PAGE) if offset is None else (offset, limit)
     visible = _visible(session, viewer)
     total = session.scalar(
         select(func.count(Notification.id))
@@ -297,8 +300,8 @@ def list_notifications(session: Session, viewer: Viewer, page: int = 1) -> tuple
         .outerjoin(actor, actor.id == Notification.actor_id)
         .where(Notification.user_id == viewer.id, visible)
         .order_by(Notification.created_at.desc(), Notification.id.desc())
-        .limit(PER_PAGE)
-        .offset((page - 1) * PER_PAGE)
+        .limit(size)
+        .offset(start)
     ).all()
     return [
         NotificationRow(

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.inputs import IdField
+from app.openapi import Page
 
 
 class CategoryRead(BaseModel):
@@ -41,12 +42,9 @@ class TopicSummaryRead(BaseModel):
     url: str
 
 
-class TopicList(BaseModel):
-    """A page of topics."""
+class TopicList(Page[TopicSummaryRead]):
+    """A page of topics, with cursors for paging by key."""
 
-    items: list[TopicSummaryRead]
-    page: int
-    has_next: bool
     after: str | None = Field(None, description="Cursor of the next page: pass it as ?after=")
     before: str | None = Field(None, description="Cursor of the previous page: pass it as ?before=")
 
@@ -83,9 +81,7 @@ class TopicRead(BaseModel):
     tags: list[str]
     reply_count: int
     accepted_post_id: int | None
-    page: int
-    total_pages: int
-    posts: list[PostRead]
+    posts: Page[PostRead]
 
 
 class TopicCreate(BaseModel):

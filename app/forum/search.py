@@ -215,7 +215,7 @@ def _base_columns():
     )
 
 
-def _search_sqlite(session, viewer, query, page, per_page):
+def _search_sqlite(session, viewer, query, start, per_page):
     match = fts5_match_expression(query)
     if match is None:
         return 0, []
@@ -245,7 +245,7 @@ def _search_sqlite(session, viewer, query, page, per_page):
         .where(*filters)
         .order_by(fts.c.rank, Post.id.desc())
         .limit(per_page)
-        .offset((page - 1) * per_page),
+        .offset(start),
         {"match": match},
     ).all()
     return total or 0, rows
@@ -254,7 +254,7 @@ def _search_sqlite(session, viewer, query, page, per_page):
 POST_SEARCH_PG = table("post_search", column("post_id", Integer), column("document", TSVECTOR))
 
 
-def _search_postgresql(session, viewer, query, page, per_page):
+def _search_postgresql(session, viewer, query, start, per_page):
     if not query_terms(query):
         return 0, []
     tsquery = func.websearch_to_tsquery("english", query[:MAX_QUERY_LENGTH])
@@ -272,7 +272,7 @@ def _search_postgresql(session, viewer, query, page, per_page):
     rank = func.ts_rank(index.c.document, tsquery)
     page_ids = (
         base.add_columns(rank.label("rank")).order_by(rank.desc(), Post.id.desc())
-        .limit(per_page).offset((page - 1) * per_page).subquery("page_ids")
+        .limit(per_page).offset(start).subquery("page_ids")
     )
     body_text = func.regexp_replace(Post.body_html, "<[^>]+>", " ", "g")
     marks = f"StartSel={MARK_START}, StopSel={MARK_END}"
@@ -299,14 +299,17 @@ def _clean_marked(value: str | None, *, from_html: bool = False) -> str:
     return " ".join(value.split())
 
 
-def search_posts(session: Session, viewer: Viewer, query: str, page: int = 1, per_page: int = 20) -> SearchPage:
+def search_posts(
+    session: Session, viewer: Viewer, query: str, page: int = 1, per_page: int = 20, *, offset: int | None = None
+) -> SearchPage:
     """Ranked, paginated search over what this viewer may see, with highlighted snippets."""
     page = max(1, int(page))
     per_page = max(1, min(int(per_page), 100))
+    start = (page - 1) * per_page if offset is None else offset
     query = (query or "").strip()
     sqlite = is_sqlite(session)
     runner = _search_sqlite if sqlite else _search_postgresql
-    total, rows = runner(session, viewer, query, page, per_page)
+    total, rows = runner(session, viewer, query, start, per_page)
     hits = []
     for row in rows:
         title_marked = row.title_marked if row.post_number == 1 and row.title_marked else row.topic_title

@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from app.db import SessionDep
 from app.forum import search
 from app.guard import Page
+from app.openapi import PagingDep
 from app.web import render, viewer_of
 
 router = APIRouter()
@@ -38,25 +39,28 @@ class SearchHitRead(BaseModel):
 
 
 class SearchRead(BaseModel):
-    """A page of search results."""
+    """A page of search results, best first; `total` counts every match."""
 
     query: str
     total: int
-    page: int
-    per_page: int
-    results: list[SearchHitRead]
+    items: list[SearchHitRead]
+    limit: int
+    offset: int
+    next_offset: int | None
 
 
 @api_router.get("/search", response_model=SearchRead)
-def api_search(request: Request, db: SessionDep, q: str = "", page: Page = 1, per_page: int = 20) -> SearchRead:
+def api_search(request: Request, db: SessionDep, paging: PagingDep, q: str = "") -> SearchRead:
     """Ranked full-text search with highlighted snippets."""
-    results = search.search_posts(db, viewer_of(request), q, page, per_page)
+    results = search.search_posts(db, viewer_of(request), q, per_page=paging.limit, offset=paging.offset)
+    following = paging.offset + paging.limit
     return SearchRead(
         query=results.query,
         total=results.total,
-        page=results.page,
-        per_page=results.per_page,
-        results=[
+        limit=paging.limit,
+        offset=paging.offset,
+        next_offset=following if following < results.total else None,
+        items=[
             SearchHitRead(
                 post_id=hit.post_id, topic_id=hit.topic_id, post_number=hit.post_number,
                 topic_title=hit.topic_title, title_html=str(hit.title_html), snippet_html=str(hit.snippet_html),

@@ -79,7 +79,7 @@ class VoteWrite(BaseModel):
     value: int
 
 
-class VoteRead(BaseModel):
+class PostVoteRead(BaseModel):
     """The voter's vote and the post's score after the request."""
 
     post_id: int
@@ -88,8 +88,8 @@ class VoteRead(BaseModel):
     changed: bool
 
 
-@api_router.post("/posts/{post_id}/vote", response_model=VoteRead)
-def vote_api(request: Request, post_id: Id, body: VoteWrite, viewer: MemberDep, db: SessionDep) -> VoteRead:
+@api_router.post("/posts/{post_id}/vote", response_model=PostVoteRead)
+def vote_api(request: Request, post_id: Id, body: VoteWrite, viewer: MemberDep, db: SessionDep) -> PostVoteRead:
     """Cast, change (value +1/-1) or withdraw (value 0) the caller's vote on a post."""
     result = vote_with_retry(
         db,
@@ -99,4 +99,4 @@ def vote_api(request: Request, post_id: Id, body: VoteWrite, viewer: MemberDep, 
         value=body.value,
         now=get_now(request),
     )
-    return VoteRead(post_id=result.post_id, value=result.value, score=result.score, changed=result.changed)
+    return PostVoteRead(post_id=result.post_id, value=result.value, score=result.score, changed=result.changed)

@@ -7,17 +7,17 @@ from fastapi import APIRouter, Request
 from app.accounts.auth import MemberDep
 from app.db import SessionDep
 from app.errors import NotFound
-from app.guard import Id, Page
+from app.guard import Id
 from app.i18n import N_
 from app.ideas import queries, service
 from app.ideas.schemas import (
-    AreaRead, AreaRef, BudgetRead, ErrorRead, IdeaCreate, IdeaDetailRead, IdeaList, IdeaRead, MergeRequest, StatusChange,
-    StatusEntryRead, VoteRead,
+    AreaRead, AreaRef, BudgetRead, IdeaCreate, IdeaDetailRead, IdeaList, IdeaRead, MergeRequest, StatusChange,
+    StatusEntryRead, IdeaVoteRead,
 )
+from app.openapi import Page, PagingDep
 from app.web import get_now, viewer_of
 
 router = APIRouter(prefix="/api/v1/ideas", tags=["ideas"])
-ERRORS = {code: {"model": ErrorRead} for code in (401, 403, 404, 409, 422, 429)}
 
 
 def _budget(budget: queries.Budget | None) -> BudgetRead | None:
@@ -52,30 +52,30 @@ def _detail(request: Request, db, idea_id: int) -> IdeaDetailRead:
     )
 
 
-@router.get("", response_model=IdeaList, responses=ERRORS)
+@router.get("", response_model=IdeaList)
 def list_ideas(
-    request: Request, db: SessionDep, sort: str = "top", status: str | None = None, area: str | None = None, page: Page = 1,
+    request: Request, db: SessionDep, paging: PagingDep, sort: str = "top", status: str | None = None, area: str | None = None,
 ) -> IdeaList:
     """Ideas the caller may see: sort=top|new|trending, optional status and area slug filters."""
     viewer = viewer_of(request)
     settings = request.app.state.settings
     items, has_next = queries.list_ideas(
         db, viewer, now=get_now(request), sort=sort, status=status, area_slug=area,
-        trending_days=settings.idea_trending_days, page=page,
+        trending_days=settings.idea_trending_days, per_page=paging.limit, offset=paging.offset,
     )
     return IdeaList(
-        items=[idea_read(card) for card in items], page=max(1, page), has_next=has_next,
+        **paging.page(items + ([None] if has_next else []), idea_read),
         budget=_budget(queries.budget_of(db, settings, viewer)),
     )
 
 
-@router.get("/areas", response_model=list[AreaRead], responses=ERRORS)
-def list_areas(request: Request, db: SessionDep) -> list[AreaRead]:
+@router.get("/areas", response_model=Page[AreaRead])
+def list_areas(request: Request, db: SessionDep, paging: PagingDep):
     """Idea areas the caller may see."""
-    return [AreaRead(**vars(area)) for area in queries.visible_areas(db, viewer_of(request))]
+    return paging.slice(list(queries.visible_areas(db, viewer_of(request))), lambda area: AreaRead(**vars(area)))
 
 
-@router.post("", response_model=IdeaDetailRead, status_code=201, responses=ERRORS)
+@router.post("", response_model=IdeaDetailRead, status_code=201)
 def create_idea(request: Request, body: IdeaCreate, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Propose an idea; its description opens the idea's forum thread."""
     idea = service.propose(
@@ -85,43 +85,43 @@ def create_idea(request: Request, body: IdeaCreate, viewer: MemberDep, db: Sessi
     return _detail(request, db, idea.id)
 
 
-@router.get("/{idea_id}", response_model=IdeaDetailRead, responses=ERRORS)
+@router.get("/{idea_id}", response_model=IdeaDetailRead)
 def read_idea(request: Request, idea_id: Id, db: SessionDep) -> IdeaDetailRead:
     """One idea with its description, status history and merges."""
     return _detail(request, db, idea_id)
 
 
-def _vote_read(request: Request, db, viewer, idea_id: int, changed: bool) -> VoteRead:
+def _vote_read(request: Request, db, viewer, idea_id: int, changed: bool) -> IdeaVoteRead:
     settings = request.app.state.settings
     card = queries.idea_card(db, viewer, idea_id, now=get_now(request))
-    return VoteRead(
+    return IdeaVoteRead(
         idea_id=idea_id, voted=card.voted, changed=changed, vote_count=card.vote_count,
         budget=_budget(queries.budget_of(db, settings, viewer)),
     )
 
 
-@router.post("/{idea_id}/vote", response_model=VoteRead, responses=ERRORS)
-def vote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep) -> VoteRead:
+@router.post("/{idea_id}/vote", response_model=IdeaVoteRead)
+def vote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep) -> IdeaVoteRead:
     """Vote for an idea (idempotent); 409 when the budget is used up or voting has closed."""
     changed = service.vote(db, request.app.state.settings, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)
 
 
-@router.delete("/{idea_id}/vote", response_model=VoteRead, responses=ERRORS)
-def unvote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep) -> VoteRead:
+@router.delete("/{idea_id}/vote", response_model=IdeaVoteRead)
+def unvote(request: Request, idea_id: Id, viewer: MemberDep, db: SessionDep) -> IdeaVoteRead:
     """Take a vote back (idempotent); its budget returns."""
     changed = service.unvote(db, viewer, idea_id, get_now(request))
     return _vote_read(request, db, viewer, idea_id, changed)
 
 
-@router.post("/{idea_id}/status", response_model=IdeaDetailRead, responses=ERRORS)
+@router.post("/{idea_id}/status", response_model=IdeaDetailRead)
 def change_status(request: Request, idea_id: Id, body: StatusChange, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Set the status (product team only), with an optional public note."""
     service.change_status(db, viewer, idea_id, status=body.status, note=body.note, now=get_now(request))
     return _detail(request, db, idea_id)
 
 
-@router.post("/{idea_id}/merge", response_model=IdeaDetailRead, responses=ERRORS)
+@router.post("/{idea_id}/merge", response_model=IdeaDetailRead)
 def merge(request: Request, idea_id: Id, body: MergeRequest, viewer: MemberDep, db: SessionDep) -> IdeaDetailRead:
     """Merge this idea into `into_id` (product team only); answers with the target idea."""
     target = service.merge(db, viewer, idea_id, body.into_id, get_now(request))

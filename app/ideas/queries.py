@@ -172,6 +172,7 @@ def _card(row) -> IdeaCard:
 def list_ideas(
     session: Session, viewer: Viewer, *, now: datetime, sort: str = "top", status: str | None = None,
     area_slug: str | None = None, trending_days: int = 30, page: int = 1, per_page: int = PER_PAGE,
+    offset: int | None = None,
 ) -> tuple[list[IdeaCard], bool]:
     """One page of ideas the viewer may see (merged ideas left out) and whether more follow.
 
@@ -189,7 +190,8 @@ def list_ideas(
         "trending": (recent_votes.desc(), Idea.vote_count.desc(), Idea.id.desc()),
     }.get(sort, (Idea.vote_count.desc(), Idea.created_at.desc(), Idea.id.desc()))
     page = max(1, page)
-    rows = session.execute(statement.order_by(*order).limit(per_page + 1).offset((page - 1) * per_page)).all()
+    start = (page - 1) * per_page if offset is None else offset
+    rows = session.execute(statement.order_by(*order).limit(per_page + 1).offset(start)).all()
     return [_card(row) for row in rows[:per_page]], len(rows) > per_page
 
 

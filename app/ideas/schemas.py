@@ -9,11 +9,7 @@ from pydantic import BaseModel, Field
 from app.inputs import IdField
 
 
-class ErrorRead(BaseModel):
-    """The shape of every API error."""
 
-    error: str
-    detail: object | None = None
 
 
 class IdeaCreate(BaseModel):
@@ -106,12 +102,13 @@ class IdeaList(BaseModel):
     """A page of ideas, and the viewer's budget when logged in."""
 
     items: list[IdeaRead]
-    page: int
-    has_next: bool
+    limit: int
+    offset: int
+    next_offset: int | None
     budget: BudgetRead | None
 
 
-class VoteRead(BaseModel):
+class IdeaVoteRead(BaseModel):
     """The idea's count and the member's budget after a vote or unvote."""
 
     idea_id: int

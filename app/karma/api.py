@@ -9,11 +9,11 @@ from pydantic import BaseModel
 
 from app.db import SessionDep
 from app.errors import NotFound, ValidationFailed
-from app.guard import Page
 from app.i18n import N_
 from app.karma import queries
 from app.karma.permissions import can_see_leaderboard
 from app.karma.rules import PERIODS
+from app.openapi import Page, PagingDep
 from app.web import get_now, translations_for, request_language, viewer_of
 
 router = APIRouter(prefix="/api/v1", tags=["karma"])
@@ -48,9 +48,7 @@ class KarmaRead(BaseModel):
     display_name: str
     karma: int
     level: LevelRead
-    entries: list[EntryRead]
-    page: int
-    has_more: bool
+    entries: Page[EntryRead]
 
 
 class LeaderRead(BaseModel):
@@ -66,25 +64,26 @@ class LeaderboardRead(BaseModel):
     """The leaderboard of a period."""
 
     period: str
-    entries: list[LeaderRead]
+    entries: Page[LeaderRead]
 
 
 @router.get("/users/{username}/karma", response_model=KarmaRead)
-def karma(request: Request, username: str, db: SessionDep, page: Page = 1) -> KarmaRead:
-    """A member's karma and history (50 entries a page)."""
+def karma(request: Request, username: str, db: SessionDep, paging: PagingDep) -> KarmaRead:
+    """A member's karma, level and history, newest first (`limit` and `offset` page the history)."""
     settings = request.app.state.settings
     member = queries.member_karma(db, settings, username)
     if member is None:
         raise NotFound(N_("There is no member with that name."))
     gettext = translations_for(request_language(request)).gettext
-    history = queries.history(db, viewer_of(request), member.id, page)
+    history = queries.history(db, viewer_of(request), member.id, per_page=paging.limit, offset=paging.offset)
     return KarmaRead(
         username=member.username,
         display_name=member.display_name,
         karma=member.karma,
         level=LevelRead(number=member.level.number, name=gettext(member.level.name), next_at=member.level.next_at),
-        entries=[
-            EntryRead(
+        entries=paging.page(
+            list(history.items) + ([None] if history.has_more else []),
+            lambda item: EntryRead(
                 id=item.id,
                 delta=item.delta,
                 reason=item.reason,
@@ -94,16 +93,13 @@ def karma(request: Request, username: str, db: SessionDep, page: Page = 1) -> Ka
                 note=gettext(item.note) if item.note else "",
                 reverses_id=item.reverses_id,
                 post_url=item.link,
-            )
-            for item in history.items
-        ],
-        page=history.page,
-        has_more=history.has_more,
+            ),
+        ),
     )
 
 
 @router.get("/leaderboard", response_model=LeaderboardRead)
-def leaderboard(request: Request, db: SessionDep, period: str = "month") -> LeaderboardRead:
+def leaderboard(request: Request, db: SessionDep, paging: PagingDep, period: str = "month") -> LeaderboardRead:
     """Top members by karma gained in a period: week, month, quarter, year or all."""
     choice = queries.leaderboard_settings(db)
     if not can_see_leaderboard(viewer_of(request), choice.enabled):
@@ -115,5 +111,7 @@ def leaderboard(request: Request, db: SessionDep, period: str = "month") -> Lead
     rows = queries.leaderboard(db, request.app.state.settings, period, get_now(request), choice.excluded_groups)
     return LeaderboardRead(
         period=period,
-        entries=[LeaderRead(rank=row.rank, username=row.username, display_name=row.display_name, karma=row.karma) for row in rows],
+        entries=paging.slice(
+            list(rows), lambda row: LeaderRead(rank=row.rank, username=row.username, display_name=row.display_name, karma=row.karma)
+        ),
     )

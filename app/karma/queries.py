@@ -131,13 +131,18 @@ def karma_of(session: Session, user_ids) -> dict[int, int]:
     return dict(session.execute(select(User.id, User.karma).where(User.id.in_(ids))).all())
 
 
-def history(session: Session, viewer: Viewer, user_id: int, page: int = 1, per_page: int = HISTORY_PAGE_SIZE) -> History:
+def history(
+    session: Session, viewer: Viewer, user_id: int, page: int = 1, per_page: int = HISTORY_PAGE_SIZE,
+    *, offset: int | None = None,
+) -> History:
     """A member's ledger rows, newest first.
 
     Rows about posts in categories the viewer may not see are left out (even a placeholder would tell
     that such a post exists); deleted or hidden posts in visible categories show as "a removed post".
+    The API passes `offset` instead of `page`.
     """
     page = max(1, page)
+    start = (page - 1) * per_page if offset is None else offset
     visible = visible_category_ids(session, viewer)
     original = aliased(KarmaEntry)
     rows = session.execute(
@@ -164,7 +169,7 @@ def history(session: Session, viewer: Viewer, user_id: int, page: int = 1, per_p
         .outerjoin(Topic, Topic.id == Post.topic_id)
         .where(KarmaEntry.user_id == user_id, or_(KarmaEntry.post_id.is_(None), Topic.category_id.in_(visible)))
         .order_by(KarmaEntry.created_at.desc(), KarmaEntry.id.desc())
-        .offset((page - 1) * per_page)
+        .offset(start)
         .limit(per_page + 1)
     ).all()
     items = []

@@ -126,7 +126,7 @@ def test_candidates_are_only_members_a_manager_can_act_on(client, db, settings, 
     assert "dave" not in _listed(client.get("/ambassadors?profile=moderator").text)  # opted out
     labs = _listed(client.get("/ambassadors?profile=labs").text)
     assert "carol" not in labs and labs  # holds the labs role already
-    api = client.get("/api/v1/ambassadors/candidates?profile=labs").json()["candidates"]
+    api = client.get("/api/v1/ambassadors/candidates?profile=labs").json()["candidates"]["items"]
     assert [row["rank"] for row in api] == list(range(1, len(api) + 1))
     assert "carol" not in {row["username"] for row in api}
     log_in(client, make_user(db, username="manny", roles=("manager",)))

@@ -40,8 +40,8 @@ def test_a_manager_sees_candidates_with_reasons_and_flags(client, db, scored):
     assert "Votes from few accounts" in page.text  # frank's flag, stated openly
     assert "Lowered by" in page.text
     api = client.get("/api/v1/ambassadors/candidates?profile=helper").json()
-    assert api["candidates"][0]["username"] == "alice"
-    frank = next(c for c in api["candidates"] if c["username"] == "frank")
+    assert api["candidates"]["items"][0]["username"] == "alice"
+    frank = next(c for c in api["candidates"]["items"] if c["username"] == "frank")
     assert {r["signal"] for r in frank["reasons"] if r["effect"] == "penalty"} == {"vote_concentration", "karma_reversed"}
     assert client.get("/ambassadors/members/frank").status_code == 200
     assert client.get("/ambassadors/journey").status_code == 200
@@ -56,7 +56,7 @@ def test_opted_out_members_never_appear(client, db, settings, town, clock):
     log_in(client, make_user(db, username="admina", roles=("admin",)))
     for profile in ("helper", "moderator", "ambassador", "labs"):
         assert "@alice" not in client.get(f"/ambassadors?profile={profile}").text
-        names = [c["username"] for c in client.get(f"/api/v1/ambassadors/candidates?profile={profile}").json()["candidates"]]
+        names = [c["username"] for c in client.get(f"/api/v1/ambassadors/candidates?profile={profile}").json()["candidates"]["items"]]
         assert "alice" not in names and "frank" in names
 
 
@@ -153,7 +153,7 @@ def test_reasons_name_the_configured_window(client, db, settings, town, clock):
     log_in(client, make_user(db, username="manny", roles=("manager",)))
     # The helper profile reasons from recency-weighted counts; the ambassador profile from windows.
     api = client.get("/api/v1/ambassadors/candidates?profile=ambassador").json()
-    alice = next(c for c in api["candidates"] if c["username"] == "alice")
+    alice = next(c for c in api["candidates"]["items"] if c["username"] == "alice")
     texts = [reason["text"] for reason in alice["reasons"]]
     assert any("in 30 days" in text for text in texts), texts
     assert not any("90 days" in text for text in texts), texts

@@ -19,7 +19,7 @@ def test_create_read_reply_edit_accept_through_the_api(client, db, clock):
     helper = make_user(db, username="apihelper", created_at=clock.now - timedelta(days=3))
     asker_auth, helper_auth = _bearer(db, asker, clock.now), _bearer(db, helper, clock.now)
 
-    categories = client.get("/api/v1/categories").json()
+    categories = client.get("/api/v1/categories").json()["items"]
     assert [c["slug"] for c in categories] == ["help"]
 
     created = client.post(
@@ -36,14 +36,14 @@ def test_create_read_reply_edit_accept_through_the_api(client, db, clock):
     reply_id = reply.json()["id"]
 
     topic = client.get(f"/api/v1/topics/{topic_id}").json()
-    assert topic["tags"] == ["export"] and topic["reply_count"] == 1 and topic["total_pages"] == 1
-    assert "<strong>CSV</strong>" in topic["posts"][0]["body_html"]
-    assert 'href="/u/apiasker"' in topic["posts"][1]["body_html"]
+    assert topic["tags"] == ["export"] and topic["reply_count"] == 1 and topic["posts"]["next_offset"] is None
+    assert "<strong>CSV</strong>" in topic["posts"]["items"][0]["body_html"]
+    assert 'href="/u/apiasker"' in topic["posts"]["items"][1]["body_html"]
 
     clock.advance(minutes=30)
     edited = client.patch(f"/api/v1/posts/{reply_id}", json={"body": "Use the export button in Settings."}, headers=helper_auth)
     assert edited.status_code == 200 and edited.json()["edited"] is True
-    revisions = client.get(f"/api/v1/posts/{reply_id}/revisions").json()
+    revisions = client.get(f"/api/v1/posts/{reply_id}/revisions").json()["items"]
     assert len(revisions) == 1 and revisions[0]["editor"] == "apihelper"
     assert revisions[0]["old_source"] == "Use the export button, @apiasker."
 

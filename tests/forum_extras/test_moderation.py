@@ -83,7 +83,7 @@ def test_flag_disagree_keeps_the_post(forum, client, published):
     log_in(client, cleo)
     api_post(client, f"/api/v1/posts/{first_post.id}/flags", {"reason": "inappropriate"})
     log_in(client, mo)
-    [item] = client.get("/api/v1/mod/flags").json()
+    [item] = client.get("/api/v1/mod/flags").json()["items"]
     assert item["flagger"] == "cleo" and item["reason"] == "inappropriate"
     decided = api_post(client, f"/api/v1/mod/flags/{item['id']}", {"decision": "disagree"})
     assert decided.json()["status"] == "disagreed"

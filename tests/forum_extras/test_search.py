@@ -44,8 +44,8 @@ def test_replies_are_found_and_link_to_their_post(forum, client):
     reply = make_reply(db, topic=topic, author=member(db, "ben"), body="Swap the capacitor on the mainboard.")
     data = client.get("/api/v1/search", params={"q": "capacitor"}).json()
     assert data["total"] == 1
-    assert data["results"][0]["url"] == f"/t/{topic.id}/{reply.post_number}"
-    assert "<mark>capacitor</mark>" in data["results"][0]["snippet_html"]
+    assert data["items"][0]["url"] == f"/t/{topic.id}/{reply.post_number}"
+    assert "<mark>capacitor</mark>" in data["items"][0]["snippet_html"]
 
 
 def test_results_are_paginated_with_a_total(forum, client):
@@ -127,7 +127,7 @@ def test_restricted_and_hidden_posts_stay_out_of_results(forum, client, clock):
     page = client.get("/search", params={"q": "quasar"}).text
     assert "beta firmware" not in page and "member tips" in page
     api = client.get("/api/v1/search", params={"q": "quasar"}).json()
-    assert {r["post_id"] for r in api["results"]} == {ids["public"], ids["inner"]}
+    assert {r["post_id"] for r in api["items"]} == {ids["public"], ids["inner"]}
     assert api["total"] == 2
 
 

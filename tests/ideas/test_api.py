@@ -42,7 +42,7 @@ def test_create_read_and_list(client, db, area):
     assert [item["id"] for item in listing["items"]] == [body["id"]]
     assert listing["budget"] == {"total": 10, "used": 0, "remaining": 10}
     assert client.get(f"/api/v1/ideas/{body['id']}").json()["id"] == body["id"]
-    assert client.get("/api/v1/ideas/areas").json()[0]["slug"] == area.slug
+    assert client.get("/api/v1/ideas/areas").json()["items"][0]["slug"] == area.slug
 
 
 def test_invalid_idea_gets_422_with_field_messages(client, db, area):

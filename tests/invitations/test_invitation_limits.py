@@ -100,7 +100,7 @@ def test_snooze_and_dismiss_hide_the_candidate_and_block_invitations(client, db,
     assert done.status_code == 303
     listing = client.get("/ambassadors?profile=helper").text
     assert "@alice" not in listing
-    api = client.get("/api/v1/ambassadors/candidates?profile=helper").json()["candidates"]
+    api = client.get("/api/v1/ambassadors/candidates?profile=helper").json()["candidates"]["items"]
     assert "alice" not in [row["username"] for row in api]
     assert "@alice" in client.get("/ambassadors?profile=ambassador").text  # only that profile
     before = _counts(db)

@@ -82,7 +82,7 @@ def test_the_loop_through_the_api(client, db, scored, manager):
     client.cookies.clear()
     log_in(client, alice)
     headers = {"x-csrf-token": _csrf(client)}
-    assert [row["id"] for row in client.get("/api/v1/invitations").json()] == [body["id"]]
+    assert [row["id"] for row in client.get("/api/v1/invitations").json()["items"]] == [body["id"]]
     accepted = client.post(f"/api/v1/invitations/{body['id']}/accept", headers=headers)
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
     assert "labs" in roles_of(db, alice.id)
@@ -91,7 +91,7 @@ def test_the_loop_through_the_api(client, db, scored, manager):
 
     client.cookies.clear()
     log_in(client, manager)
-    actions = [row["action"] for row in client.get("/api/v1/ambassadors/audit").json()]
+    actions = [row["action"] for row in client.get("/api/v1/ambassadors/audit").json()["items"]]
     assert actions[:3] == ["role.grant", "invitation.accepted", "invitation.sent"]
 
 

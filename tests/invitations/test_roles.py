@@ -33,9 +33,12 @@ def test_the_roles_page_lists_holders_and_the_quiet_ones_for_review(client, db, 
     review = page.text.split('class="card roles-review"')[1].split("</section>")[0]
     assert "Quinn" in review and "Bea" not in review
     assert page.text.count("/ambassadors/roles/") >= 3  # quinn (ambassador), bea (helper and labs)
-    api = client.get("/api/v1/ambassadors/roles").json()
-    assert [(h["member"], h["quiet"]) for h in api["ambassador"]] == [("quinn", True)]
-    assert [(h["member"], h["quiet"]) for h in api["labs"]] == [("bea", False)]
+    api = client.get("/api/v1/ambassadors/roles").json()["items"]
+    assert [(h["member"], h["quiet"]) for h in api if h["role"] == "ambassador"] == [("quinn", True)]
+    assert [(h["member"], h["quiet"]) for h in api if h["role"] == "labs"] == [("bea", False)]
+    only_labs = client.get("/api/v1/ambassadors/roles", params={"role": "labs"}).json()["items"]
+    assert [(h["role"], h["member"]) for h in only_labs] == [("labs", "bea")]
+    assert client.get("/api/v1/ambassadors/roles", params={"role": "king"}).status_code == 422
 
 
 def test_removal_is_audited_and_the_member_is_thanked(client, db, clock):

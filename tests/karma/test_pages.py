@@ -98,15 +98,15 @@ def test_history_explains_each_change_and_hides_posts_the_viewer_may_not_see(cli
     # The labs vote is not listed at all: a placeholder would tell that a hidden post exists.
     assert page.text.count("class=\"karma-delta") == 2  # the withdrawal and the public upvote
     assert "cannot see" not in page.text and "a removed post" not in page.text
-    assert [e["reason"] for e in client.get("/api/v1/users/helper/karma").json()["entries"]] == ["vote_withdrawn", "upvote"]
+    assert [e["reason"] for e in client.get("/api/v1/users/helper/karma").json()["entries"]["items"]] == ["vote_withdrawn", "upvote"]
     assert "Level 1: Newcomer" in page.text
     log_in(client, insider)
     assert f'href="/t/{labs_topic.id}/2"' in client.get("/u/helper/karma").text
     api = client.get("/api/v1/users/helper/karma").json()
     assert api["karma"] == 10 and api["level"] == {"number": 1, "name": "Newcomer", "next_at": 50}
-    assert [entry["reason"] for entry in api["entries"]] == ["vote_withdrawn", "upvote", "upvote"]
-    assert api["entries"][0]["reverses_id"] == api["entries"][2]["id"]
-    assert api["entries"][1]["post_url"] == f"/t/{labs_topic.id}/2"
+    assert [entry["reason"] for entry in api["entries"]["items"]] == ["vote_withdrawn", "upvote", "upvote"]
+    assert api["entries"]["items"][0]["reverses_id"] == api["entries"]["items"][2]["id"]
+    assert api["entries"]["items"][1]["post_url"] == f"/t/{labs_topic.id}/2"
     assert client.get("/api/v1/users/nobody-here/karma").status_code == 404
 
 
@@ -132,16 +132,16 @@ def test_leaderboard_periods_exclusions_and_switch(client, db, clock):
         cast_vote(db, settings, voter_id=member(db).id, post_id=staff_reply.id, value=1, now=clock.now)
 
     week = client.get("/api/v1/leaderboard?period=week").json()
-    assert [row["username"] for row in week["entries"]] == ["boss", "newstar"]
+    assert [row["username"] for row in week["entries"]["items"]] == ["boss", "newstar"]
     everyone = client.get("/api/v1/leaderboard?period=all").json()
-    assert [(row["username"], row["karma"]) for row in everyone["entries"]] == [("boss", 50), ("oldstar", 30), ("newstar", 20)]
+    assert [(row["username"], row["karma"]) for row in everyone["entries"]["items"]] == [("boss", 50), ("oldstar", 30), ("newstar", 20)]
     assert client.get("/api/v1/leaderboard?period=decade").status_code == 422
     assert "Newstar" in client.get("/leaderboard?period=week").text
 
     log_in(client, admin)
     saved = post_form(client, "/admin/karma", {"enabled": "on", "excluded": ["admin"]}, follow_redirects=False)
     assert saved.status_code == 303
-    assert [row["username"] for row in client.get("/api/v1/leaderboard?period=all").json()["entries"]] == ["oldstar", "newstar"]
+    assert [row["username"] for row in client.get("/api/v1/leaderboard?period=all").json()["entries"]["items"]] == ["oldstar", "newstar"]
     post_form(client, "/admin/karma", {"excluded": ["admin"]})
     assert "Leaderboards are turned off; only admins see this page." in client.get("/leaderboard").text
     client.post("/logout", data={"csrf_token": csrf_of(client, "/")})

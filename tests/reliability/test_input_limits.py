@@ -110,7 +110,7 @@ def test_hostile_addresses_get_a_friendly_page(client, path, status, words):
 
 @pytest.mark.parametrize(
     ("path", "status"),
-    [("/api/v1/topics/2147483648", 404), ("/api/v1/topics?page=9223372036854775808", 422), ("/api/v1/search?q=a%00", 400)],
+    [("/api/v1/topics/2147483648", 404), ("/api/v1/topics?offset=9223372036854775808", 422), ("/api/v1/search?q=a%00", 400)],
 )
 def test_hostile_api_addresses_answer_json(client, path, status):
     _is_error_json(client.get(path), status)
