@@ -46,11 +46,15 @@ def build(session: Session, settings: Settings, ctx: DemoContext) -> None:
     for user_id, days in zip(best, QUIET_CHAMPIONS_DAYS):
         _go_quiet(session, user_id, ctx.now - timedelta(days=days))
     session.flush()
-    if best:  # score again, so their signals say what the re-engagement page says ("last visit 38 days ago")
+    _nudges(session, settings, ctx)
+    if best:  # score again after every visit above, so signals say what the re-engagement page says
         rescored = run_scoring(session, settings, session.scalar(select(ScoringRun.as_of).where(ScoringRun.id == latest)),
                                trigger="demo")
         ctx.figures["scored members"] = rescored.member_count
 
+
+def _nudges(session: Session, settings: Settings, ctx: DemoContext) -> None:
+    """Nudge four lapsed members (three by hand, one automatically); the first comes back."""
     manager = next((m for m in ctx.cast("staff") if "manager" in m.roles), None)
     gone = [m.id for m in ctx.cast("lapsed")]
     if len(gone) < 4:
