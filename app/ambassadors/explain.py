@@ -17,6 +17,15 @@ PRESENCE = ("days_visited", "longest_streak", "current_streak", "days_since_visi
 # A member counts as active in the window with a visit, a post or a vote in it.
 ACTIVE_IN_WINDOW = ("days_visited", "topics", "replies", "votes_given")
 
+# Recency-weighted counts (each event weighs exp(-age / scale)) and the scale that weighs most.
+DECAYED_SCALE = {
+    "answers_7d": N_("the last week weighs most"), "answers_30d": N_("the last month weighs most"),
+    "answers_90d": N_("the last three months weigh most"), "helpful_30d": N_("the last month weighs most"),
+    "helpful_90d": N_("the last three months weigh most"), "topics_30d": N_("the last month weighs most"),
+    "comments_30d": N_("the last month weighs most"), "active_days_30d": N_("the last month weighs most"),
+    "active_days_90d": N_("the last three months weigh most"),
+}
+
 PENALTY_RULES = {
     "vote_concentration": N_("Lowered by %(points)s points: most upvotes come from a few accounts."),
     "karma_reversed": N_("Lowered by %(points)s points: the anti-gaming check reversed karma."),
@@ -120,12 +129,39 @@ def _counted(name: str, value: int, median, days: int, imported: bool) -> Msg | 
             "%(num)s answers accepted or upvoted in all; a typical active member: %(median)s", value, **p),
         "first_post_days": lambda: nMsg(
             "first posted %(num)s day ago; a typical active member: %(median)s",
-            "first posted %(num)s days ago; a typical active member: %(median)s", value, **p),
+            "first posted %(num)s days ago; a typical active member: %(median)s", value, days=days,
+            median=_days_ago(int(median))),
         "suspensions": lambda: nMsg(
             "suspended %(num)s time; a typical active member: %(median)s",
             "suspended %(num)s times; a typical active member: %(median)s", value, **p),
     }
     return words[name]() if name in words else None
+
+
+def _decayed(name: str, value: int, median: int) -> Msg:
+    """A recency-weighted count said as "about N ... recently": a manager cannot read a weight like 0.3."""
+    p = {"scale": Msg(DECAYED_SCALE[name]), "median": median if median else Msg(N_("none"))}
+    kind = name.rsplit("_", 1)[0]
+    if kind == "answers":
+        return nMsg("answered about %(num)s question of other members recently (%(scale)s); a typical active member: %(median)s",
+                    "answered about %(num)s questions of other members recently (%(scale)s); a typical active member: %(median)s", value, **p)
+    if kind == "helpful":
+        return nMsg("had about %(num)s answer accepted or upvoted recently (%(scale)s); a typical active member: %(median)s",
+                    "had about %(num)s answers accepted or upvoted recently (%(scale)s); a typical active member: %(median)s", value, **p)
+    if kind == "topics":
+        return nMsg("started about %(num)s topic recently (%(scale)s); a typical active member: %(median)s",
+                    "started about %(num)s topics recently (%(scale)s); a typical active member: %(median)s", value, **p)
+    if kind == "comments":
+        return nMsg("wrote about %(num)s comment recently (%(scale)s); a typical active member: %(median)s",
+                    "wrote about %(num)s comments recently (%(scale)s); a typical active member: %(median)s", value, **p)
+    return nMsg("posted on about %(num)s day recently (%(scale)s); a typical active member: %(median)s",
+                "posted on about %(num)s days recently (%(scale)s); a typical active member: %(median)s", value, **p)
+
+
+def _days_ago(days: int) -> Msg:
+    if not days:
+        return Msg(N_("has not posted yet"))
+    return nMsg("%(num)s day ago", "%(num)s days ago", days)
 
 
 def active_medians(snapshot: Snapshot) -> dict[str, float]:
@@ -163,6 +199,8 @@ def penalty_points(values: dict[str, float], concentration_share: float) -> dict
 
 
 def _shown(name: str, value: float) -> float | int:
+    if name in DECAYED_SCALE:  # whole numbers, so "about 0" against "none" is never a reason
+        return int(round(value))
     signal = SIGNAL_BY_NAME.get(name)
     digits = signal.digits if signal else 0
     return round(value, digits) if digits else int(round(value))
@@ -231,12 +269,21 @@ def sentence(item: dict, imported: bool = False) -> Msg:
     if name == "response_hours":
         return _response_hours(item, days)
     value = item["value"]
+    if name in DECAYED_SCALE:  # runs stored before whole numbers kept one decimal
+        return _decayed(name, int(round(value)), int(round(item["median"])))
     if isinstance(value, int) or float(value).is_integer():
         counted = _counted(name, int(value), item["median"], days, imported)
         if counted is not None:
             return counted
     phrase = DECIMAL_PHRASES.get(name) or SIGNAL_BY_NAME[name].phrase
     return Msg(phrase, value=value, median=item["median"], days=days)
+
+
+def says_something(item: dict) -> bool:
+    """Whether a reason tells the member apart: a penalty, or a value that does not round to the median."""
+    if item["effect"] == "penalty" or item["signal"] not in DECAYED_SCALE:
+        return True
+    return int(round(item["value"])) != int(round(item["median"]))
 
 
 def penalty_sentence(item: dict) -> Msg:

@@ -39,6 +39,8 @@ def sentences(explanation: list[dict], imported: bool = False) -> list[tuple[str
     """(effect, sentence) pairs of an explanation: lifts, lowers, then penalties with their cost."""
     shown = []
     for item in explanation:
+        if not explain.says_something(item):
+            continue
         shown.append((item["effect"], explain.sentence(item, imported)))
         if item["effect"] == "penalty":
             shown.append(("penalty", explain.penalty_sentence(item)))

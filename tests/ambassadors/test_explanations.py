@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from app.accounts.models import UserVisit
-from app.ambassadors import explain
+from app.ambassadors import explain, views
 from app.ambassadors.service import run_scoring
 from app.i18n import translate
 from app.web import translations_for
@@ -84,3 +84,38 @@ def test_imported_communities_read_active_instead_of_visited(client, db, setting
     page = _manager_page(client, db, "moderator")
     assert "was active on 7 days of the last 90" in page
     assert "visited on" not in page
+
+
+def test_helper_reasons_say_recent_counts_in_whole_numbers_and_words(client, db, settings, town, clock):
+    clock.now = NOW
+    run_scoring(db, settings, NOW)
+    english = _manager_page(client, db, "helper")
+    alice = english.split("@alice")[1].split("@carol")[0]
+    assert "had about 1 answer accepted or upvoted recently (the last month weighs most); a typical active member: none" in alice
+    assert "posted on about 2 days recently (the last month weighs most); a typical active member: none" in alice
+    assert "first posted 199 days ago; a typical active member: 25 days ago" in alice
+    assert "counting most" not in english
+    assert not re.search(r"Lifts: [^L]*\d\.\d", english)  # no decayed weight such as 0.7 in any reason
+    german = _text(client.get("/ambassadors?profile=helper", headers={"Accept-Language": "de"}).text)
+    assert ("hatte zuletzt etwa 1 akzeptierte oder positiv bewertete Antwort (der letzte Monat zählt am meisten); "
+            "ein typisches aktives Mitglied: keine") in german
+    assert "erster Beitrag vor 199 Tagen; ein typisches aktives Mitglied: vor 25 Tagen" in german
+    dutch = _text(client.get("/ambassadors?profile=helper", headers={"Accept-Language": "nl"}).text)
+    assert "plaatste recent op ongeveer 1 dag berichten (de laatste maand telt het zwaarst); een typisch actief lid: geen" in dutch
+
+
+def test_a_recent_count_that_rounds_to_the_median_is_no_reason():
+    values = {"answers_7d": 0.3, "helpful_30d": 2.6, "answers_90d": 1.2}
+    medians = {"answers_7d": 0.0, "helpful_30d": 0.4, "answers_90d": 0.8}
+    pushes = {"answers_7d": 1.0, "helpful_30d": 0.9, "answers_90d": 0.5}
+    items = explain.reasons(values, medians, pushes, {}, 90)
+    # 0.3 against 0.0 and 1.2 against 0.8 both read "about the same": only the helpful answers remain.
+    assert [(item["signal"], item["value"], item["median"]) for item in items] == [("helpful_30d", 3, 0)]
+    assert str(explain.sentence(items[0])) == (
+        "had about 3 answers accepted or upvoted recently (the last month weighs most); a typical active member: none")
+    # Runs stored before whole numbers kept one decimal: the same rule holds when they are shown.
+    stored = [{"signal": "answers_7d", "effect": "lifts", "value": 0.3, "median": 0.0, "days": 90},
+              {"signal": "answers_30d", "effect": "lifts", "value": 1.4, "median": 0.2, "days": 90}]
+    shown = [str(text) for _effect, text in views.sentences(stored)]
+    assert shown == ["answered about 1 question of other members recently (the last month weighs most); "
+                     "a typical active member: none"]

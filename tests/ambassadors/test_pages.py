@@ -36,7 +36,7 @@ def test_a_manager_sees_candidates_with_reasons_and_flags(client, db, scored):
     page = client.get("/ambassadors?profile=helper")
     assert page.status_code == 200
     assert "Alice" in page.text
-    assert "answers that were accepted or upvoted, the last month counting most" in page.text
+    assert "had about 1 answer accepted or upvoted recently (the last month weighs most); a typical active member: none" in page.text
     assert "Votes from few accounts" in page.text  # frank's flag, stated openly
     assert "Lowered by" in page.text
     api = client.get("/api/v1/ambassadors/candidates?profile=helper").json()

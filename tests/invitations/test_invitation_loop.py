@@ -29,7 +29,7 @@ def test_manager_invites_from_candidate_row_and_member_accepts_through_the_email
     form = client.get("/ambassadors/invite/alice?profile=helper")
     assert form.status_code == 200
     # The personal message starts from alice's own evidence.
-    assert "answers that were accepted or upvoted, the last month counting most" in form.text
+    assert "had about 1 answer accepted or upvoted recently (the last month weighs most)" in form.text
 
     sent = post_form(client, "/ambassadors/invite/alice", {"role": "helper", "message": "Dear Alice, join us!"},
                      token_from="/ambassadors/invite/alice?profile=helper", follow_redirects=False)
