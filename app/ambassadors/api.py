@@ -47,7 +47,8 @@ def candidates(
         candidates=paging.slice(rows, lambda row: CandidateRead(
             username=row.username, display_name=row.display_name, rank=row.rank, score=row.score,
             trend=row.trend, stage=row.stage, flags=row.flags,
-            reasons=[_reason(item, gettext, views.imported(run)) for item in row.explanation],
+            reasons=[_reason(item, gettext, views.imported(run)) for item in row.explanation
+                     if explain.says_something(item)],
         )),
     )
 
