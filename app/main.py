@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from app import __version__, worker_pages
+from app import __version__, admin_pages, worker_pages
 from app.accounts import api as accounts_api
 from app.accounts import handlers as accounts_handlers
 from app.accounts import pages as accounts_pages
@@ -112,6 +112,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(insights_api.router)
     app.include_router(insights_pages.router)
     app.include_router(worker_pages.router)
+    app.include_router(admin_pages.router)
     app.include_router(accounts_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):
         app.include_router(karma_router)
