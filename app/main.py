@@ -13,6 +13,7 @@ from app import __version__, worker_pages
 from app.accounts import api as accounts_api
 from app.accounts import handlers as accounts_handlers
 from app.accounts import pages as accounts_pages
+from app.accounts import sso_pages
 from app.accounts.auth import load_viewer
 from app.ambassadors import api as ambassadors_api
 from app.ambassadors import invitation_api, invitation_pages, labs, roles_pages
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(insights_pages.router)
     app.include_router(worker_pages.router)
     app.include_router(accounts_pages.router)
+    app.include_router(sso_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):
         app.include_router(karma_router)
 
