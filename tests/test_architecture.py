@@ -15,7 +15,7 @@ from pathlib import Path
 
 APP_DIR = Path(__file__).resolve().parent.parent / "app"
 
-CORE = {"config", "db", "errors", "web", "security", "events", "mail", "i18n", "demo_context", "idempotency", "guard", "inputs", "openapi"}
+CORE = {"config", "db", "errors", "web", "security", "events", "mail", "i18n", "demo_context", "idempotency", "guard", "inputs", "openapi", "images", "storage", "uploads"}
 DOMAINS = ["accounts", "forum", "ideas", "karma", "ambassadors", "insights"]  # lowest first
 COMPOSITION = {"main", "cli", "models", "importers", "demo", "worker", "worker_pages"}
 LOWER_DOMAIN_PUBLIC = {"queries", "events", "permissions", "models"}

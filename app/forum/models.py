@@ -245,3 +245,12 @@ class Suspension(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     lifted_at: Mapped[datetime | None]
+
+
+class PostUpload(Base):
+    """An uploaded image (by content address) that a post's text shows; kept in step on every write."""
+
+    __tablename__ = "post_upload"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
