@@ -24,6 +24,7 @@ from app.db import make_engine, make_session_factory, utcnow
 from app.errors import install_error_handlers
 from app.guard import RequestGuard
 from app.openapi import build_openapi
+from app.privacy import pages as privacy_pages
 from app.forum import admin_pages as forum_admin_pages
 from app.forum import api as forum_api
 from app.forum import pages as forum_pages
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(worker_pages.router)
     app.include_router(accounts_pages.router)
     app.include_router(avatar_pages.router)
+    app.include_router(privacy_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):
         app.include_router(karma_router)
 

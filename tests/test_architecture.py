@@ -17,7 +17,7 @@ APP_DIR = Path(__file__).resolve().parent.parent / "app"
 
 CORE = {"config", "db", "errors", "web", "security", "events", "mail", "i18n", "demo_context", "idempotency", "guard", "inputs", "openapi", "images", "storage", "uploads"}
 DOMAINS = ["accounts", "forum", "ideas", "karma", "ambassadors", "insights"]  # lowest first
-COMPOSITION = {"main", "cli", "models", "importers", "demo", "worker", "worker_pages"}
+COMPOSITION = {"main", "cli", "models", "importers", "demo", "worker", "worker_pages", "privacy"}
 LOWER_DOMAIN_PUBLIC = {"queries", "events", "permissions", "models"}
 # Named exceptions to the rule, each with its reason.
 EXTRA_ALLOWED = {
