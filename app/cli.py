@@ -8,29 +8,14 @@ import sys
 from pathlib import Path
 
 import typer
-from alembic import command
-from alembic.config import Config
 from rich.console import Console
 
 from app import __version__
 from app.config import get_settings
+from app.migrate import migrate_database
 
-ROOT = Path(__file__).resolve().parent.parent
 cli = typer.Typer(help="Hearth: a self-hosted community forum with ambassador detection.", no_args_is_help=True)
 console = Console()
-
-
-def alembic_config(url: str | None = None) -> Config:
-    """Alembic configuration for this checkout, pointed at the given (or configured) database."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
-    return config
-
-
-def migrate_database(url: str | None = None) -> None:
-    """Bring the database schema to the newest migration."""
-    command.upgrade(alembic_config(url), "head")
 
 
 @cli.command()

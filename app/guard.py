@@ -10,7 +10,8 @@ from urllib.parse import unquote_to_bytes
 from fastapi import Path, Query
 from starlette.requests import Request
 
-from app.errors import PayloadTooLarge, error_response
+from app.error_pages import error_response
+from app.errors import PayloadTooLarge
 from app.i18n import N_, Msg
 from app.inputs import MAX_ID, MAX_PAGE
 

@@ -21,7 +21,7 @@ from app.ambassadors import pages as ambassadors_pages
 from app.ambassadors import reengagement_pages
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, utcnow
-from app.errors import install_error_handlers
+from app.error_pages import install_error_handlers
 from app.guard import RequestGuard
 from app.openapi import build_openapi
 from app.privacy import pages as privacy_pages
