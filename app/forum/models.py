@@ -250,7 +250,6 @@ class Suspension(Base):
     lifted_at: Mapped[datetime | None]
 
 
-<<<<<<< HEAD
 class PostUpload(Base):
     """An uploaded image (by content address) that a post's text shows; kept in step on every write."""
 
@@ -258,7 +257,8 @@ class PostUpload(Base):
 
     post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
-=======
+
+
 class PostVote(Base):
     """A member's current vote on a post: +1, -1, or 0 once withdrawn."""
 
@@ -275,4 +275,3 @@ class PostVote(Base):
     value: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
->>>>>>> main
