@@ -21,7 +21,6 @@ from app.ambassadors.invitations import CandidateDecision, Invitation
 from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun
 from app.db import Base
 from app.forum.models import Notification, Post, PostRevision, PostVote, Topic
-
 from app.i18n import translate
 from app.ideas.models import Idea, IdeaVote
 from app.karma.models import KarmaEntry
