@@ -128,4 +128,5 @@ def erase_account(session: Session, storage: Storage, user_id: int, *, actor_id:
     session.expire_all()
     for post_id in sorted(changed_posts):
         search.index_post(session, post_id)
+    search.drop_removed_terms(session)
     return placeholder

@@ -70,23 +70,25 @@ def _profile(session: Session, user: User) -> dict:
 
 
 def _posts(session: Session, user_id: int) -> tuple[list[dict], dict[str, str]]:
+    table = Post.__table__
     rows = session.execute(
-        select(Post, Topic.title, Topic.slug).join(Topic, Topic.id == Post.topic_id)
-        .where(Post.author_id == user_id).order_by(Post.created_at, Post.id)
+        select(table, Topic.title.label("topic_title"), Topic.slug.label("topic_slug"))
+        .join(Topic, Topic.id == table.c.topic_id)
+        .where(table.c.author_id == user_id).order_by(table.c.created_at, table.c.id)
     ).all()
-    post_ids = [post.id for post, _, _ in rows]
     revisions: dict[int, list[dict]] = {}
-    if post_ids:
+    if rows:
+        post_ids = [row.id for row in rows]
         for revision in _rows(session, PostRevision, PostRevision.post_id.in_(post_ids), order=[PostRevision.post_id, PostRevision.number]):
             revisions.setdefault(revision["post_id"], []).append(revision)
     posts, files = [], {}
-    for post, title, slug in rows:
-        entry = _row(Post.__table__, session.execute(select(Post.__table__).where(Post.id == post.id)).one())
-        entry.update(topic_title=title, url=f"/t/{post.topic_id}/{post.post_number}", revisions=revisions.get(post.id, []))
+    for row in rows:
+        entry = _row(table, row)
+        entry.update(topic_title=row.topic_title, url=f"/t/{row.topic_id}/{row.post_number}", revisions=revisions.get(row.id, []))
         posts.append(entry)
-        heading = title if post.post_number == 1 else f"Re: {title}"
-        files[f"posts/{post.created_at:%Y-%m-%d}-post-{post.id}.md"] = (
-            f"# {heading}\n\n*{post.created_at.isoformat()} · /t/{post.topic_id}-{slug} #{post.post_number}*\n\n{post.body_source}\n"
+        heading = row.topic_title if row.post_number == 1 else f"Re: {row.topic_title}"
+        files[f"posts/{row.created_at:%Y-%m-%d}-post-{row.id}.md"] = (
+            f"# {heading}\n\n*{row.created_at.isoformat()} · /t/{row.topic_id}-{row.topic_slug} #{row.post_number}*\n\n{row.body_source}\n"
         )
     return posts, files
 
