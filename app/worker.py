@@ -112,7 +112,7 @@ def default_jobs() -> list[Job]:
         Job("reengagement", day, _reengagement),
         Job("role-review", timedelta(days=7), _role_review),
         Job("form-keys", day, _form_keys),
-        Job("orphan-uploads", timedelta(hours=6), _uploads),
+        Job("orphan-uploads", day, _uploads),
     ]
 
 
