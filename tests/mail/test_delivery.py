@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from app.accounts.models import UserVisit
@@ -17,24 +16,8 @@ from app.mail import OutboxEmail, queue_email
 from app.worker import Job, JobRun, run_pass
 from tests.conftest import make_settings
 from tests.factories import make_user
-from tests.mail.smtp import SmtpServer
 
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def committed(make_database):
-    """A fresh database whose rows the worker really commits (the worker opens its own sessions)."""
-    url = make_database()
-    engine = make_engine(url)
-    yield url, make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def settings_for(url, smtp, **extra):
