@@ -9,6 +9,7 @@ import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
@@ -299,6 +300,11 @@ def depends_on_viewer(request: Request) -> bool:
 def apply_security_headers(request: Request, response: Response) -> Response:
     """Set the security headers on one response (also used for 500s, which skip middleware)."""
     csp = CONTENT_SECURITY_POLICY
+    if issuer := request.app.state.settings.oidc_issuer:
+        # The log-in button posts to Hearth, which redirects to the provider: browsers apply
+        # form-action to that redirect too, so the provider's origin must be allowed.
+        parts = urlsplit(issuer)
+        csp = f"{csp} {parts.scheme}://{parts.netloc}"
     response.headers.setdefault("Content-Security-Policy", csp)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
