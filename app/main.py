@@ -37,6 +37,7 @@ from app.ideas import api as ideas_api
 from app.ideas import handlers as ideas_handlers
 from app.ideas import pages as ideas_pages
 from app.karma import api as karma_api
+from app.insights import handlers as insights_handlers
 from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
 from app.web import STATIC_DIR, add_profile_section, csrf_protect, security_headers, session_cookie_name, templates
@@ -49,6 +50,7 @@ def register_event_handlers() -> None:
     forum_threads.register()
     ideas_handlers.register()
     karma_handlers.register()
+    insights_handlers.register()
 
 
 def register_profile_sections() -> None:

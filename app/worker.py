@@ -95,6 +95,12 @@ def _form_keys(session: Session, now: datetime, settings) -> dict:
     return idempotency.purge(session, now)
 
 
+def _insights(session: Session, now: datetime, settings) -> dict:
+    from app.insights import rollups
+
+    return rollups.upkeep(session, now)
+
+
 def default_jobs() -> list[Job]:
     """The periodic jobs a Hearth install runs."""
     day = timedelta(days=1)
@@ -105,6 +111,8 @@ def default_jobs() -> list[Job]:
         Job("reengagement", day, _reengagement),
         Job("role-review", timedelta(days=7), _role_review),
         Job("form-keys", day, _form_keys),
+        # Often: the dashboard's roll-ups lag the raw rows by at most this much.
+        Job("insights-rollups", timedelta(minutes=5), _insights),
     ]
 
 

@@ -1,0 +1,89 @@
+"""Daily roll-ups of the health dashboard, derived from the raw rows and repairable from them.
+
+Every row here can be thrown away and rebuilt (`hearth insights rebuild`); nothing else refers to
+these tables. Days are UTC dates. `category_id` 0 stands for "in no category" (ideas whose area has
+none): such rows count in the community-wide figures and never in a category's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Index, Integer
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base
+
+NO_CATEGORY = 0
+
+
+class InsightSiteDay(Base):
+    """Community-wide facts of one day: new accounts and members seen."""
+
+    __tablename__ = "insight_site_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    signups: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InsightCategoryDay(Base):
+    """One day in one category: topics, replies and ideas of that day, and the outcomes so far of
+    the questions asked that day (answered, within 24 h, solved, staff or community first/accepted)."""
+
+    __tablename__ = "insight_category_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    topics: Mapped[int] = mapped_column(Integer, default=0)
+    questions: Mapped[int] = mapped_column(Integer, default=0)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+    answered: Mapped[int] = mapped_column(Integer, default=0)
+    within_day: Mapped[int] = mapped_column(Integer, default=0)
+    solved: Mapped[int] = mapped_column(Integer, default=0)
+    staff_first: Mapped[int] = mapped_column(Integer, default=0)
+    community_first: Mapped[int] = mapped_column(Integer, default=0)
+    staff_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    community_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    ideas_proposed: Mapped[int] = mapped_column(Integer, default=0)
+    idea_votes: Mapped[int] = mapped_column(Integer, default=0)
+    idea_changes: Mapped[int] = mapped_column(Integer, default=0)
+    ideas_shipped: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InsightContributorDay(Base):
+    """A member's replies to other members' topics on one day in one category, and how many of
+    them are accepted answers."""
+
+    __tablename__ = "insight_contributor_day"
+    __table_args__ = (Index("ix_insight_contributor_day_category", "category_id", "day"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class InsightQuestion(Base):
+    """One visible question's response times in seconds (None: not yet), for exact percentiles
+    over a narrow indexed table instead of the wide topic and post tables."""
+
+    __tablename__ = "insight_question"
+    __table_args__ = (Index("ix_insight_question_asked", "asked_at"), Index("ix_insight_question_category", "category_id", "asked_at"))
+
+    topic_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    category_id: Mapped[int] = mapped_column(Integer)
+    asked_at: Mapped[datetime]
+    first_response_seconds: Mapped[int | None] = mapped_column(Integer)
+    accepted_seconds: Mapped[int | None] = mapped_column(Integer)
+    staff_response_seconds: Mapped[int | None] = mapped_column(Integer)
+
+
+class InsightStaleDay(Base):
+    """A day whose roll-ups no longer match the raw rows (a late answer to that day's question, a
+    hidden reply, a moved topic); the upkeep job recomputes it and removes the mark."""
+
+    __tablename__ = "insight_stale_day"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
