@@ -49,6 +49,10 @@ class InsightCategoryDay(Base):
     idea_votes: Mapped[int] = mapped_column(Integer, default=0)
     idea_changes: Mapped[int] = mapped_column(Integer, default=0)
     ideas_shipped: Mapped[int] = mapped_column(Integer, default=0)
+    # Of that day's questions, how many have each response time (the counts percentiles rank in).
+    first_timed: Mapped[int] = mapped_column(Integer, default=0)
+    accepted_timed: Mapped[int] = mapped_column(Integer, default=0)
+    staff_timed: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class InsightContributorDay(Base):
@@ -70,7 +74,17 @@ class InsightQuestion(Base):
     over a narrow indexed table instead of the wide topic and post tables."""
 
     __tablename__ = "insight_question"
-    __table_args__ = (Index("ix_insight_question_asked", "asked_at"), Index("ix_insight_question_category", "category_id", "asked_at"))
+    # A percentile is the k-th entry of a walk through one of the value indexes (asked_at checked
+    # inside the index), so no query ever sorts the period's questions.
+    __table_args__ = (
+        Index("ix_insight_question_asked", "asked_at"),
+        Index("ix_insight_question_first", "first_response_seconds", "asked_at"),
+        Index("ix_insight_question_accepted", "accepted_seconds", "asked_at"),
+        Index("ix_insight_question_staff", "staff_response_seconds", "asked_at"),
+        Index("ix_insight_question_category_first", "category_id", "first_response_seconds", "asked_at"),
+        Index("ix_insight_question_category_accepted", "category_id", "accepted_seconds", "asked_at"),
+        Index("ix_insight_question_category_staff", "category_id", "staff_response_seconds", "asked_at"),
+    )
 
     topic_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     category_id: Mapped[int] = mapped_column(Integer)
@@ -78,6 +92,18 @@ class InsightQuestion(Base):
     first_response_seconds: Mapped[int | None] = mapped_column(Integer)
     accepted_seconds: Mapped[int | None] = mapped_column(Integer)
     staff_response_seconds: Mapped[int | None] = mapped_column(Integer)
+
+
+class InsightVisit(Base):
+    """A member's visit day with the member's visit before it: the members seen in a range are the
+    visits in it whose previous visit lies before the range, counted without DISTINCT."""
+
+    __tablename__ = "insight_visit"
+    __table_args__ = (Index("ix_insight_visit_day_previous", "day", "previous_day"),)
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    user_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    previous_day: Mapped[date | None] = mapped_column(Date)
 
 
 class InsightStaleDay(Base):

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import User, UserVisit
+from app.accounts.models import User
 from app.db import bucket_index
 from app.forum.models import Category, Topic
-from app.insights.models import InsightCategoryDay, InsightContributorDay, InsightQuestion, InsightSiteDay
+from app.insights.models import InsightCategoryDay, InsightContributorDay, InsightQuestion, InsightSiteDay, InsightVisit
 from app.insights.schemas import Period
 
 DAY = 86400
@@ -137,23 +137,52 @@ def question_outcomes(session: Session, period: Period, category_id: int | None)
     return dict(zip(OUTCOMES, _category_sums(session, period, category_id, "questions", *OUTCOMES[1:])))
 
 
-def _question_filter(category_id: int | None):
-    return [] if category_id is None else [InsightQuestion.category_id == category_id]
+def _counts_of(session: Session, period: Period, category_id: int | None, name: str) -> tuple[int, int]:
+    """How many questions of the period and of the previous one have a value for `name`."""
+    series = _category_sums(session, period, category_id, name)[0]
+    return series.total, series.previous
+
+
+def _rank(n: int, percent: int) -> int:
+    return (n * percent + 99) // 100  # nearest rank, 1-based
+
+
+def _nearest_rank(session: Session, period: Period, category_id: int | None, column, timed: str) -> Percentiles:
+    """Median and p90 of `column` now, and the median before: each value is the k-th of an index
+    walk in value order ((category,) value, asked_at), which never sorts; counts come from the
+    day roll-ups, so two statements whatever the number of questions."""
+    n, n_before = _counts_of(session, period, category_id, timed)
+    # coalesce(): the period is checked inside the value index instead of driving the search.
+    asked = func.coalesce(InsightQuestion.asked_at, InsightQuestion.asked_at)
+
+    def kth(start, end, k):
+        where = [column.is_not(None), asked >= start, asked < end]
+        if category_id is not None:
+            where.append(InsightQuestion.category_id == category_id)
+        return select(column).where(*where).order_by(column).offset(max(k - 1, 0)).limit(1).scalar_subquery()
+
+    if not n and not n_before:
+        return Percentiles(None, None, 0, None)
+    median, p90, before = session.execute(select(
+        kth(period.start, period.end, _rank(n, 50)), kth(period.start, period.end, _rank(n, 90)),
+        kth(period.previous.start, period.start, _rank(n_before, 50)),
+    )).one()
+    return Percentiles(median if n else None, p90 if n else None, n, before if n_before else None)
 
 
 def first_response_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
     """Seconds from a question to its first reply by someone else."""
-    return percentiles(session, period, InsightQuestion.asked_at, InsightQuestion.first_response_seconds, _question_filter(category_id))
+    return _nearest_rank(session, period, category_id, InsightQuestion.first_response_seconds, "first_timed")
 
 
 def accepted_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
     """Seconds from a question to the reply later accepted."""
-    return percentiles(session, period, InsightQuestion.asked_at, InsightQuestion.accepted_seconds, _question_filter(category_id))
+    return _nearest_rank(session, period, category_id, InsightQuestion.accepted_seconds, "accepted_timed")
 
 
 def staff_response_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
     """Seconds from a question to the first reply by staff."""
-    return percentiles(session, period, InsightQuestion.asked_at, InsightQuestion.staff_response_seconds, _question_filter(category_id))
+    return _nearest_rank(session, period, category_id, InsightQuestion.staff_response_seconds, "staff_timed")
 
 
 def ideas(session: Session, period: Period, category_id: int | None) -> dict[str, Series]:
@@ -195,63 +224,26 @@ def topic_filter(category_id: int | None):
 
 def active_members(session: Session, period: Period) -> dict[str, int]:
     """Distinct members seen: in the period, before it, in both (returning), only before (quiet),
-    and in the period's last 7 (WAU) and 30 (MAU) days."""
-    start, end = period.start.date(), period.end.date()
+    and in the period's last 7 (WAU) and 30 (MAU) days.
+
+    A member is counted once in a range by the visit whose previous visit lies before the range
+    (or who has none), so each figure is a plain count over one index range scan, no DISTINCT.
+    """
+    start, end, before = period.start.date(), period.end.date(), period.previous.start.date()
     week, month = end - timedelta(days=7), end - timedelta(days=30)
-    earliest = min(period.previous.start.date(), month)
+    day, previous = InsightVisit.day, InsightVisit.previous_day
 
-    def seen(condition):
-        return func.max(case((condition, 1), else_=0))
+    def first_in(since, until=end):
+        return func.sum(case((and_(day >= since, day < until, or_(previous.is_(None), previous < since)), 1), else_=0))
 
-    per_member = (
-        select(
-            seen(UserVisit.day >= start).label("now"),
-            seen(and_(UserVisit.day >= period.previous.start.date(), UserVisit.day < start)).label("before"),
-            seen(UserVisit.day >= week).label("week"),
-            seen(UserVisit.day >= month).label("month"),
-        )
-        .where(UserVisit.day >= earliest, UserVisit.day < end)
-        .group_by(UserVisit.user_id)
-        .subquery()
-    )
-    c = per_member.c
-    row = session.execute(select(
-        func.sum(c.now), func.sum(c.before), func.sum(c.now * c.before), func.sum(c.before * (1 - c.now)),
-        func.sum(c.week), func.sum(c.month),
-    )).one()
-    keys = ("active", "previous_active", "returning", "quiet", "wau", "mau")
-    return {key: int(value or 0) for key, value in zip(keys, row)}
-
-
-
-def percentiles(session: Session, period: Period, moment, seconds, where, joins=()) -> Percentiles:
-    """Nearest-rank median and p90 of `seconds` for rows whose `moment` falls in the period or the
-    previous one, ranked in SQL (window functions) so only four numbers leave the database."""
-    group = case((moment >= period.start, 1), else_=0).label("now")
-    inner = select(group, seconds.label("value"))
-    for target, condition in joins:
-        inner = inner.join(target, condition)
-    inner = inner.where(moment >= period.previous.start, moment < period.end, seconds.is_not(None), *where).subquery()
-    ranked = select(
-        inner.c.now, inner.c.value,
-        func.row_number().over(partition_by=inner.c.now, order_by=inner.c.value).label("rank"),
-        func.count().over(partition_by=inner.c.now).label("n"),
-    ).subquery()
-    rows = session.execute(
-        select(ranked.c.now, ranked.c.rank, ranked.c.n, ranked.c.value).where(
-            (ranked.c.rank == (ranked.c.n * 50 + 99) // 100) | (ranked.c.rank == (ranked.c.n * 90 + 99) // 100)
-        )
-    ).all()
-    found: dict[tuple[int, str], int] = {}
-    sizes = {0: 0, 1: 0}
-    for now, rank, n, value in rows:
-        sizes[now] = n
-        if rank == (n * 50 + 99) // 100:
-            found[(now, "median")] = int(value)
-        if rank == (n * 90 + 99) // 100:
-            found[(now, "p90")] = int(value)
-    return Percentiles(found.get((1, "median")), found.get((1, "p90")), sizes[1], found.get((0, "median")))
-
+    row = session.execute(
+        select(first_in(start), first_in(before, start), first_in(before), first_in(week), first_in(month))
+        .where(day >= min(before, month), day < end)
+    ).one()
+    active, previous_active, both_periods, wau, mau = (int(value or 0) for value in row)
+    returning = active + previous_active - both_periods
+    return {"active": active, "previous_active": previous_active, "returning": returning,
+            "quiet": both_periods - active, "wau": wau, "mau": mau}
 
 
 def unanswered_now(session: Session, category_id: int | None) -> int:

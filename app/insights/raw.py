@@ -16,10 +16,10 @@ from app.accounts.models import User, UserVisit
 from app.db import bucket_index, seconds_between
 from app.forum.models import Category, Post, Topic
 from app.ideas.models import Idea, IdeaArea, IdeaStatusChange, IdeaVote
-from app.insights.queries import DAY, Contributor, Percentiles, Series, active_members, percentiles, topic_filter, unanswered_now
+from app.insights.queries import DAY, Contributor, Percentiles, Series, topic_filter, unanswered_now
 from app.insights.schemas import Period
 
-__all__ = ["active_members", "unanswered_now"]  # shared with the roll-up path: they read narrow tables already
+__all__ = ["unanswered_now"]  # shared with the roll-up path: a count of the questions open now
 
 
 def _edges(period: Period) -> list:
@@ -72,6 +72,65 @@ def daily_active(session: Session, period: Period) -> tuple[list[int], list[int]
     return current, previous
 
 
+def active_members(session: Session, period: Period) -> dict[str, int]:
+    """Distinct members seen: in the period, before it, in both (returning), only before (quiet),
+    and in the period's last 7 (WAU) and 30 (MAU) days."""
+    start, end = period.start.date(), period.end.date()
+    week, month = end - timedelta(days=7), end - timedelta(days=30)
+    earliest = min(period.previous.start.date(), month)
+
+    def seen(condition):
+        return func.max(case((condition, 1), else_=0))
+
+    per_member = (
+        select(
+            seen(UserVisit.day >= start).label("now"),
+            seen(and_(UserVisit.day >= period.previous.start.date(), UserVisit.day < start)).label("before"),
+            seen(UserVisit.day >= week).label("week"),
+            seen(UserVisit.day >= month).label("month"),
+        )
+        .where(UserVisit.day >= earliest, UserVisit.day < end)
+        .group_by(UserVisit.user_id)
+        .subquery()
+    )
+    c = per_member.c
+    row = session.execute(select(
+        func.sum(c.now), func.sum(c.before), func.sum(c.now * c.before), func.sum(c.before * (1 - c.now)),
+        func.sum(c.week), func.sum(c.month),
+    )).one()
+    keys = ("active", "previous_active", "returning", "quiet", "wau", "mau")
+    return {key: int(value or 0) for key, value in zip(keys, row)}
+
+
+def _percentiles(session: Session, period: Period, moment, seconds, where, joins=()) -> Percentiles:
+    """Nearest-rank median and p90 of `seconds` for rows whose `moment` falls in the period or the
+    previous one, ranked in SQL (window functions) so only four numbers leave the database."""
+    group = case((moment >= period.start, 1), else_=0).label("now")
+    inner = select(group, seconds.label("value"))
+    for target, condition in joins:
+        inner = inner.join(target, condition)
+    inner = inner.where(moment >= period.previous.start, moment < period.end, seconds.is_not(None), *where).subquery()
+    ranked = select(
+        inner.c.now, inner.c.value,
+        func.row_number().over(partition_by=inner.c.now, order_by=inner.c.value).label("rank"),
+        func.count().over(partition_by=inner.c.now).label("n"),
+    ).subquery()
+    rows = session.execute(
+        select(ranked.c.now, ranked.c.rank, ranked.c.n, ranked.c.value).where(
+            (ranked.c.rank == (ranked.c.n * 50 + 99) // 100) | (ranked.c.rank == (ranked.c.n * 90 + 99) // 100)
+        )
+    ).all()
+    found: dict[tuple[int, str], int] = {}
+    sizes = {0: 0, 1: 0}
+    for now, rank, n, value in rows:
+        sizes[now] = n
+        if rank == (n * 50 + 99) // 100:
+            found[(now, "median")] = int(value)
+        if rank == (n * 90 + 99) // 100:
+            found[(now, "p90")] = int(value)
+    return Percentiles(found.get((1, "median")), found.get((1, "p90")), sizes[1], found.get((0, "median")))
+
+
 def topics(session: Session, period: Period, category_id: int | None) -> tuple[Series, Series]:
     """Topics started and, of them, questions, per chart point."""
     topics_, questions = _grouped(
@@ -122,14 +181,14 @@ def question_outcomes(session: Session, period: Period, category_id: int | None)
 
 def first_response_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
     """Seconds from a question to its first reply by someone else."""
-    return percentiles(session, period, Topic.created_at, Topic.first_response_seconds,
+    return _percentiles(session, period, Topic.created_at, Topic.first_response_seconds,
                         [Topic.kind == "question", *topic_filter(category_id)])
 
 
 def accepted_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
     """Seconds from a question to the reply later accepted."""
     accepted = aliased(Post)
-    return percentiles(session, period, Topic.created_at, seconds_between(session, accepted.created_at, Topic.created_at),
+    return _percentiles(session, period, Topic.created_at, seconds_between(session, accepted.created_at, Topic.created_at),
                         [Topic.kind == "question", *topic_filter(category_id)],
                         joins=[(accepted, accepted.id == Topic.accepted_post_id)])
 
@@ -146,7 +205,7 @@ def staff_response_times(session: Session, period: Period, category_id: int | No
         .group_by(Topic.id, Topic.created_at)
         .subquery()
     )
-    return percentiles(session, period, first_staff.c.asked, seconds_between(session, first_staff.c.at, first_staff.c.asked), [])
+    return _percentiles(session, period, first_staff.c.asked, seconds_between(session, first_staff.c.at, first_staff.c.asked), [])
 
 
 def _idea_filter(category_id: int | None):

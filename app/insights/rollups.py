@@ -20,13 +20,14 @@ from app.db import bucket_index, insert_ignore
 from app.forum.models import Post, Topic
 from app.ideas.models import Idea, IdeaArea, IdeaStatusChange, IdeaVote
 from app.insights.models import (
-    NO_CATEGORY, InsightCategoryDay, InsightContributorDay, InsightQuestion, InsightSiteDay, InsightStaleDay,
+    NO_CATEGORY, InsightCategoryDay, InsightContributorDay, InsightQuestion, InsightSiteDay, InsightStaleDay, InsightVisit,
 )
 
 DAY_SECONDS = 86400
 CHUNK_DAYS = 7  # days recomputed per step of a rebuild (one transaction-friendly slice)
 COUNTS = ("topics", "questions", "replies", "answered", "within_day", "solved", "staff_first", "community_first",
-          "staff_accepted", "community_accepted", "ideas_proposed", "idea_votes", "idea_changes", "ideas_shipped")
+          "staff_accepted", "community_accepted", "ideas_proposed", "idea_votes", "idea_changes", "ideas_shipped",
+          "first_timed", "accepted_timed", "staff_timed")
 
 
 def midnight(day: date) -> datetime:
@@ -79,6 +80,9 @@ def _add_question_outcomes(totals, questions: list[dict]) -> None:
         row["community_first"] += q["first_staff"] is False
         row["staff_accepted"] += q["accepted_staff"] is True
         row["community_accepted"] += q["accepted_staff"] is False
+        row["first_timed"] += q["first_response_seconds"] is not None
+        row["accepted_timed"] += q["accepted_seconds"] is not None
+        row["staff_timed"] += q["staff_response_seconds"] is not None
 
 
 def _grouped_into(totals, rows, first: date, *names: str) -> None:
@@ -155,6 +159,17 @@ def _contributor_days(session: Session, first: date, end: date) -> list[dict]:
             for b, c, u, n, a in rows]
 
 
+def _insert_visits(session: Session, first: date, end: date) -> None:
+    earlier = aliased(UserVisit)
+    previous = (
+        select(func.max(earlier.day)).where(earlier.user_id == UserVisit.user_id, earlier.day < UserVisit.day).scalar_subquery()
+    )
+    session.execute(insert(InsightVisit).from_select(
+        ["day", "user_id", "previous_day"],
+        select(UserVisit.day, UserVisit.user_id, previous).where(UserVisit.day >= first, UserVisit.day < end),
+    ))
+
+
 def refresh(session: Session, first: date, end: date) -> None:
     """Recompute every roll-up of the days [first, end) from the raw rows."""
     if end <= first:
@@ -164,8 +179,9 @@ def refresh(session: Session, first: date, end: date) -> None:
     categories = _category_days(session, first, end, questions)
     sites = _site_days(session, first, end)
     contributors = _contributor_days(session, first, end)
-    for model in (InsightSiteDay, InsightCategoryDay, InsightContributorDay):
+    for model in (InsightSiteDay, InsightCategoryDay, InsightContributorDay, InsightVisit):
         session.execute(delete(model).where(model.day >= first, model.day < end))
+    _insert_visits(session, first, end)
     session.execute(delete(InsightQuestion).where(InsightQuestion.asked_at >= start, InsightQuestion.asked_at < stop))
     session.execute(insert(InsightSiteDay), sites)
     if categories:
@@ -198,7 +214,7 @@ def rebuild(session: Session, now: datetime, since: date | None = None,
     first = since or earliest_day(session) or today
     end = today + timedelta(days=1)
     if since is None:
-        for model in (InsightSiteDay, InsightCategoryDay, InsightContributorDay):
+        for model in (InsightSiteDay, InsightCategoryDay, InsightContributorDay, InsightVisit):
             session.execute(delete(model).where(model.day < first))
         session.execute(delete(InsightQuestion).where(InsightQuestion.asked_at < midnight(first)))
     total = (end - first).days

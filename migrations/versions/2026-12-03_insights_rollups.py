@@ -17,7 +17,8 @@ branch_labels = None
 depends_on = None
 
 CATEGORY_COUNTS = ("topics", "questions", "replies", "answered", "within_day", "solved", "staff_first", "community_first",
-                   "staff_accepted", "community_accepted", "ideas_proposed", "idea_votes", "idea_changes", "ideas_shipped")
+                   "staff_accepted", "community_accepted", "ideas_proposed", "idea_votes", "idea_changes", "ideas_shipped",
+                   "first_timed", "accepted_timed", "staff_timed")
 
 
 def upgrade() -> None:
@@ -52,7 +53,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('topic_id', name=op.f('pk_insight_question'))
     )
     op.create_index('ix_insight_question_asked', 'insight_question', ['asked_at'], unique=False)
-    op.create_index('ix_insight_question_category', 'insight_question', ['category_id', 'asked_at'], unique=False)
+    for metric in ("first", "accepted", "staff"):
+        column = {"first": "first_response_seconds", "accepted": "accepted_seconds", "staff": "staff_response_seconds"}[metric]
+        op.create_index(f'ix_insight_question_{metric}', 'insight_question', [column, 'asked_at'], unique=False)
+        op.create_index(f'ix_insight_question_category_{metric}', 'insight_question', ['category_id', column, 'asked_at'], unique=False)
+    op.create_table('insight_visit',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('user_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('previous_day', sa.Date(), nullable=True),
+    sa.PrimaryKeyConstraint('day', 'user_id', name=op.f('pk_insight_visit'))
+    )
+    op.create_index('ix_insight_visit_day_previous', 'insight_visit', ['day', 'previous_day'], unique=False)
     op.create_table('insight_stale_day',
     sa.Column('day', sa.Date(), nullable=False),
     sa.PrimaryKeyConstraint('day', name=op.f('pk_insight_stale_day'))
@@ -61,7 +72,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('insight_stale_day')
-    op.drop_index('ix_insight_question_category', table_name='insight_question')
+    op.drop_index('ix_insight_visit_day_previous', table_name='insight_visit')
+    op.drop_table('insight_visit')
+    for metric in ("first", "accepted", "staff"):
+        op.drop_index(f'ix_insight_question_category_{metric}', table_name='insight_question')
+        op.drop_index(f'ix_insight_question_{metric}', table_name='insight_question')
     op.drop_index('ix_insight_question_asked', table_name='insight_question')
     op.drop_table('insight_question')
     op.drop_index('ix_insight_contributor_day_category', table_name='insight_contributor_day')
