@@ -60,7 +60,14 @@ class InsightContributorDay(Base):
     them are accepted answers."""
 
     __tablename__ = "insight_contributor_day"
-    __table_args__ = (Index("ix_insight_contributor_day_category", "category_id", "day"),)
+    # The few rows with an accepted answer find the top contributors' threshold (see queries);
+    # then only those members' days are added up.
+    __table_args__ = (
+        Index("ix_insight_contributor_day_category", "category_id", "day"),
+        Index("ix_insight_contributor_day_accepted", "accepted", "day", "user_id"),
+        Index("ix_insight_contributor_day_category_accepted", "category_id", "accepted", "day", "user_id"),
+        Index("ix_insight_contributor_day_user", "user_id", "day", "category_id", "replies", "accepted"),
+    )
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     category_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)

@@ -43,6 +43,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('day', 'category_id', 'user_id', name=op.f('pk_insight_contributor_day'))
     )
     op.create_index('ix_insight_contributor_day_category', 'insight_contributor_day', ['category_id', 'day'], unique=False)
+    op.create_index('ix_insight_contributor_day_accepted', 'insight_contributor_day', ['accepted', 'day', 'user_id'], unique=False)
+    op.create_index('ix_insight_contributor_day_category_accepted', 'insight_contributor_day', ['category_id', 'accepted', 'day', 'user_id'], unique=False)
+    op.create_index('ix_insight_contributor_day_user', 'insight_contributor_day', ['user_id', 'day', 'category_id', 'replies', 'accepted'], unique=False)
     op.create_table('insight_question',
     sa.Column('topic_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('category_id', sa.Integer(), nullable=False),
@@ -79,6 +82,9 @@ def downgrade() -> None:
         op.drop_index(f'ix_insight_question_{metric}', table_name='insight_question')
     op.drop_index('ix_insight_question_asked', table_name='insight_question')
     op.drop_table('insight_question')
+    op.drop_index('ix_insight_contributor_day_user', table_name='insight_contributor_day')
+    op.drop_index('ix_insight_contributor_day_category_accepted', table_name='insight_contributor_day')
+    op.drop_index('ix_insight_contributor_day_accepted', table_name='insight_contributor_day')
     op.drop_index('ix_insight_contributor_day_category', table_name='insight_contributor_day')
     op.drop_table('insight_contributor_day')
     op.drop_table('insight_site_day')
