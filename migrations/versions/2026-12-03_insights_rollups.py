@@ -2,8 +2,8 @@
 the narrow per-question response times, and the stale-day marks; filled by the upkeep job or
 `hearth insights rebuild`.
 
-Revision ID: 0014_insights_rollups
-Revises: 0010_permissions
+Revision ID: 0016_insights_rollups
+Revises: 0014_uploads
 Create Date: 2026-12-03
 """
 
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0014_insights_rollups'
-down_revision = '0010_permissions'
+revision = '0016_insights_rollups'
+down_revision = '0014_uploads'
 branch_labels = None
 depends_on = None
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from app.accounts.models import UserVisit
@@ -17,24 +16,8 @@ from app.mail import OutboxEmail, queue_email
 from app.worker import Job, JobRun, run_pass
 from tests.conftest import make_settings
 from tests.factories import make_user
-from tests.mail.smtp import SmtpServer
 
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def committed(make_database):
-    """A fresh database whose rows the worker really commits (the worker opens its own sessions)."""
-    url = make_database()
-    engine = make_engine(url)
-    yield url, make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def settings_for(url, smtp, **extra):
@@ -238,11 +221,15 @@ def test_the_default_jobs_run_once_a_day_and_record_their_outcome(committed, smt
     url, factory = committed
     settings = settings_for(url, smtp)
     first = run_pass(factory, settings, NOW, holder="w1")
-    assert set(first["jobs"]) == {"karma", "ambassador-scoring", "digest", "reengagement", "role-review", "form-keys"}
+    daily = {"karma", "ambassador-scoring", "digest", "reengagement", "role-review", "form-keys", "orphan-uploads"}
+    assert set(first["jobs"]) == daily | {"insights-rollups"}
     assert first["jobs"]["reengagement"] == {"enabled": False, "sent": 0}
-    assert run_pass(factory, settings, NOW + timedelta(hours=1), holder="w2")["jobs"] == {}
+    # Only the dashboard's roll-ups are kept current more often than daily.
+    assert set(run_pass(factory, settings, NOW + timedelta(hours=1), holder="w2")["jobs"]) == {"insights-rollups"}
     with factory() as session:
-        rows = session.scalars(select(JobRun).where(JobRun.name != "outbox")).all()
+        rows = session.scalars(select(JobRun).where(JobRun.name.in_(daily))).all()
         assert {(row.name, row.last_ok, row.runs, row.next_due_at) for row in rows} == {
-            (name, True, 1, NOW + timedelta(days=7 if name == "role-review" else 1)) for name in first["jobs"]
+            (name, True, 1, NOW + timedelta(days=7 if name == "role-review" else 1)) for name in daily
         }
+        rollups = session.get(JobRun, "insights-rollups")
+        assert (rollups.last_ok, rollups.runs, rollups.next_due_at) == (True, 2, NOW + timedelta(hours=1, minutes=5))
