@@ -95,3 +95,23 @@ def test_insights_rebuild_recomputes_the_roll_ups_and_says_how_many_days(cli_dat
         assert wrong.exit_code != 0 and "is not a date like" in _text(wrong)
     finally:
         engine.dispose()
+
+
+def test_an_import_rebuilds_the_insights_roll_ups_of_its_history(cli_database):
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from app.forum.models import Topic
+    from app.insights.models import InsightQuestion
+
+    mini = Path(__file__).resolve().parent / "importers" / "fixtures" / "mini"
+    result = CliRunner().invoke(cli, ["import", "stackexchange", str(mini), "--site", "mini"])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(cli_database)
+    try:
+        with make_session_factory(engine)() as session:
+            questions = session.scalar(select(func.count()).select_from(Topic).where(Topic.kind == "question", Topic.hidden_at.is_(None)))
+            assert questions and session.scalar(select(func.count()).select_from(InsightQuestion)) == questions
+    finally:
+        engine.dispose()
