@@ -170,6 +170,8 @@ def score(session: Session, settings, now: datetime, *, with_quality: bool = Tru
     mark = time.perf_counter()
     evaluation: dict = {}
     checked = quality(session, settings, past, keep=evaluation, prior=prior) if with_quality else {}
+    if evaluation:  # the facts at the backtest cutoff already hold some simple rules' values (ambassadors.honesty)
+        evaluation["facts"] = past[0].snapshot.facts
     timings["quality"] = time.perf_counter() - mark
     windows = {
         "as_of": now.isoformat(),
