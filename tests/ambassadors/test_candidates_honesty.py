@@ -37,7 +37,7 @@ def _text(html: str) -> str:
 
 
 def _listed(html: str) -> list[str]:
-    table = html.split('class="table amb-candidates"')[1].split("</table>")[0] if "amb-candidates" in html else ""
+    table = html.split('amb-candidates"')[1].split("</table>")[0] if "amb-candidates" in html else ""
     return re.findall(r'<span class="muted">@(\w+)</span>', table)
 
 
