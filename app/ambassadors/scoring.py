@@ -44,7 +44,7 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
     },
     "labs": {
         "ideas_proposed": 3, "ideas_shipped": 2, "idea_votes_received": 2, "idea_votes_cast": 2, "topics": 1,
-        "days_visited": 1, "trend": 0.5,
+        "replies": 1, "days_visited": 1,
     },
 }
 
