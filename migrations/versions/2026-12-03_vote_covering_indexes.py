@@ -6,7 +6,7 @@ given per voter read ix_post_vote_voter_created alone. Without them SQLite sorte
 rows per statement. ix_post_vote_post (post_id) is a prefix of the new post index and goes.
 
 Revision ID: 0011_vote_covering_indexes
-Revises: 0014_uploads
+Revises: 0016_insights_rollups
 Create Date: 2026-12-03
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = '0011_vote_covering_indexes'
-down_revision = '0014_uploads'
+down_revision = '0016_insights_rollups'
 branch_labels = None
 depends_on = None
 
