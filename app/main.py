@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import __version__, worker_pages
 from app.accounts import api as accounts_api
 from app.accounts import handlers as accounts_handlers
+from app.accounts import language_pages
 from app.accounts import pages as accounts_pages
 from app.accounts.auth import load_viewer
 from app.ambassadors import api as ambassadors_api
@@ -39,7 +40,9 @@ from app.ideas import pages as ideas_pages
 from app.karma import api as karma_api
 from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
-from app.web import STATIC_DIR, add_profile_section, csrf_protect, security_headers, session_cookie_name, templates
+from app.web import (
+    STATIC_DIR, add_profile_section, csrf_protect, render, security_headers, session_cookie_name,
+)
 
 
 def register_event_handlers() -> None:
@@ -96,6 +99,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.include_router(accounts_api.router)
+    app.include_router(language_pages.router)
     for forum_module in (search_pages, notification_pages, moderation_pages):
         app.include_router(forum_module.api_router)
         app.include_router(forum_module.router)
@@ -118,7 +122,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "api_docs.html", {})
+        return render(request, "api_docs.html")
 
     app.openapi = lambda: build_openapi(app)
     register_event_handlers()
