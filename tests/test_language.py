@@ -24,6 +24,7 @@ TEMPLATES = ROOT / "templates"
 READ_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt"}
 LETTERS = re.compile(r"[^\W\d_]{2,}")
 HOLE = "\ue010"  # where an expression or a translated block stood
+CODE_TAGS = ("script", "style", "pre", "code")  # program text, not prose
 
 
 def catalog_entries(language: str) -> dict[str, object]:
@@ -79,13 +80,13 @@ class _LiteralFinder(HTMLParser):
         self.in_code = 0
 
     def handle_starttag(self, tag, attrs):
-        self.in_code += tag in ("script", "style")
+        self.in_code += tag in CODE_TAGS
         for name, value in attrs:
             if name in READ_ATTRIBUTES and value and LETTERS.search(value.replace(HOLE, " ")):
                 self.literals.append(f'<{tag} {name}="{value}">')
 
     def handle_endtag(self, tag):
-        self.in_code -= tag in ("script", "style")
+        self.in_code -= tag in CODE_TAGS
 
     def handle_data(self, data):
         if not self.in_code and LETTERS.search(data.replace(HOLE, " ")):

@@ -9,16 +9,16 @@ half as much in bm25 so they mostly add the joined words.
 PostgreSQL: every indexed document gains the joined forms of its title's (weight A) and body's
 (weight B) hyphenated words, as `search.index_post` now writes them.
 
-Revision ID: 0014_search_variants
-Revises: 0010_permissions
+Revision ID: 0016_search_variants
+Revises: 0014_uploads
 Create Date: 2026-12-03
 """
 
 from alembic import op
 
 
-revision = '0014_search_variants'
-down_revision = '0010_permissions'
+revision = '0016_search_variants'
+down_revision = '0014_uploads'
 branch_labels = None
 depends_on = None
 
