@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
+from babel import Locale
+from babel.dates import format_date, format_time, format_timedelta
+from babel.numbers import format_decimal
 from jinja2 import pass_context
 
 
@@ -92,3 +97,37 @@ def template_callables(translations) -> dict:
         return _autoescape(context, translations.ngettext(singular, plural, num)) % variables
 
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
+
+
+# ---------------------------------------------------------------- dates, times and numbers per locale
+# Times are stored and shown in UTC (the site has one clock); only their wording follows the language.
+
+
+def format_day(value, language: str) -> str:
+    """A date in the language's medium form: "Dec 3, 2026", "03.12.2026", "3 dec 2026"."""
+    return format_date(value, "medium", locale=language) if value else ""
+
+
+def format_moment(value, language: str) -> str:
+    """A date with hours and minutes, in UTC, in the language's medium form ("3 dec 2026 19:35")."""
+    if not value:
+        return ""
+    pattern = Locale.parse(language).datetime_formats["medium"]
+    time = format_time(value, "short", tzinfo=timezone.utc, locale=language)
+    return pattern.replace("{1}", format_date(value.astimezone(timezone.utc), "medium", locale=language)).replace("{0}", time)
+
+
+def format_number(value, language: str, digits: int | None = None) -> str:
+    """A number with the language's separators ("1,234.5", "1.234,5"); `digits` fixes the decimals."""
+    if value is None:
+        return ""
+    if digits is None:
+        return format_decimal(value, locale=language)
+    return format_decimal(value, format=f"#,##0.{'0' * digits}" if digits else "#,##0", locale=language)
+
+
+def format_ago(value, now, language: str) -> str:
+    """How long ago, in words ("3 hours ago", "vor 3 Stunden", "3 uur geleden")."""
+    if not value:
+        return ""
+    return format_timedelta(value - now, granularity="minute", add_direction=True, locale=language)

@@ -12,6 +12,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from app import __version__, admin_pages, worker_pages
 from app.accounts import api as accounts_api
 from app.accounts import handlers as accounts_handlers
+from app.accounts import language_pages
 from app.accounts import avatar_pages
 from app.accounts import pages as accounts_pages
 from app.accounts import sso_pages
@@ -46,7 +47,9 @@ from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
 from app.webhooks import handlers as webhooks_handlers
 from app.webhooks import pages as webhooks_pages
-from app.web import STATIC_DIR, add_profile_section, csrf_protect, security_headers, session_cookie_name, templates
+from app.web import (
+    STATIC_DIR, add_profile_section, csrf_protect, render, security_headers, session_cookie_name, templates,
+)
 
 
 def register_event_handlers() -> None:
@@ -110,6 +113,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.include_router(accounts_api.router)
+    app.include_router(language_pages.router)
     for forum_module in (search_pages, notification_pages, moderation_pages):
         app.include_router(forum_module.api_router)
         app.include_router(forum_module.router)
@@ -137,7 +141,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
 
     @app.get("/api/docs", include_in_schema=False)
     def api_docs(request: Request) -> HTMLResponse:
-        return templates.TemplateResponse(request, "api_docs.html", {})
+        return render(request, "api_docs.html")
 
     app.openapi = lambda: build_openapi(app)
     register_event_handlers()

@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 from app.errors import Forbidden
 from app import idempotency
 from app.idempotency import new_key as new_form_key
-from app.i18n import N_, template_callables, translate
+from app.i18n import N_, format_ago, format_day, format_moment, format_number, template_callables, translate
 from app.security import constant_time_equals
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +31,7 @@ TEMPLATE_DIR = ROOT / "templates"
 STATIC_DIR = ROOT / "static"
 LOCALE_DIR = Path(__file__).resolve().parent / "locales"
 LANGUAGES = {"en": "English", "de": "Deutsch", "nl": "Nederlands"}
+LANGUAGE_COOKIE = "hearth_language"  # a visitor's choice from the language switch
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 ONE_CLICK_UNSUBSCRIBE_PREFIX = "/notifications/unsubscribe/"
 HSTS_MAX_AGE = 365 * 86400  # one year; includeSubDomains is left to the operator's proxy
@@ -103,10 +104,14 @@ def translations_for(language: str) -> NullTranslations:
 
 
 def negotiate_language(request: Request, default: str = "en") -> str:
-    """The member's preference, else the best Accept-Language match, else the default."""
+    """The member's preference, else the visitor's switch (cookie), else the best Accept-Language
+    match, else the default."""
     preferred = viewer_of(request).locale
     if preferred in LANGUAGES:
         return preferred
+    chosen = request.cookies.get(LANGUAGE_COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
     header = request.headers.get("accept-language", "")
     wanted = []
     for part in header.split(","):
@@ -157,6 +162,32 @@ def _translate_filter(context, value):
 
 
 templates.env.filters["t"] = _translate_filter
+
+
+@pass_context
+def _date_filter(context, value):
+    return format_day(value, context["language"])
+
+
+@pass_context
+def _datetime_filter(context, value):
+    return format_moment(value, context["language"])
+
+
+@pass_context
+def _number_filter(context, value, digits=None):
+    return format_number(value, context["language"], digits)
+
+
+@pass_context
+def _ago_filter(context, value):
+    request = context.get("request")
+    now = get_now(request) if request is not None else context["now"]
+    return format_ago(value, now, context["language"])
+
+
+# Dates, times and numbers follow the page's language (Babel); every time shown is UTC.
+templates.env.filters.update(date=_date_filter, datetime=_datetime_filter, number=_number_filter, ago=_ago_filter)
 
 
 AVATAR_COLOURS = 12  # .avatar-c0 … .avatar-c11 in hearth.css, each with AA contrast for white initials

@@ -10,6 +10,11 @@ from sqlalchemy.engine import make_url
 
 BATCH = 20000
 CAP_NOTE = "Daily vote cap reached"
+# The joined forms of a text's hyphenated words, as app.forum.search_terms.joined_compounds makes them.
+JOINED = (
+    "coalesce((SELECT string_agg(replace(m[1], '-', ''), ' ') "
+    "FROM regexp_matches({}, '([[:alnum:]]+(?:-[[:alnum:]]+)+)', 'g') AS m), '')"
+)
 
 
 class Sink:
@@ -102,8 +107,9 @@ class Sink:
                     copy.write_row(row)
             cursor.execute(
                 "INSERT INTO post_search (post_id, document) SELECT p.id, "
-                "setweight(to_tsvector('english', CASE WHEN p.post_number = 1 THEN t.title ELSE '' END), 'A') "
-                "|| setweight(to_tsvector('english', s.body), 'B') "
+                "setweight(to_tsvector('english', CASE WHEN p.post_number = 1 THEN t.title || ' ' || "
+                f"{JOINED.format('t.title')} ELSE '' END), 'A') "
+                f"|| setweight(to_tsvector('english', s.body || ' ' || {JOINED.format('s.body')}), 'B') "
                 "FROM search_load s JOIN post p ON p.id = s.post_id JOIN topic t ON t.id = p.topic_id ORDER BY p.id")
             cursor.execute("DROP TABLE search_load")
 

@@ -350,3 +350,11 @@ def update_preferences(
     user.locale = locale or None
     if ambassador_opt_out is not None:
         user.ambassador_opt_out = ambassador_opt_out
+
+
+def set_language(session: Session, user_id: int, language: str) -> None:
+    """Make one of the shipped languages the member's language for pages and e-mails."""
+    from app.web import LANGUAGES
+
+    if language in LANGUAGES:
+        session.execute(update(User).where(User.id == user_id).values(locale=language))

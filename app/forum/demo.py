@@ -4,6 +4,7 @@ answers and edits, written through the forum's own services in chronological ord
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,6 +26,8 @@ CATEGORIES = (
     ("labs", "Labs", "Beta features and co-creation with the product team.", "groups", ("labs",)),
     ("staff-room", "Staff room", "Moderators and community managers only.", "groups", ("moderator", "manager")),
 )
+RECENT_SHAPES = 15  # half a front page
+RECENT_TITLES = 200  # more than any list page shows, a category's included
 # Who may start topics where not every member may: the team announces, members reply.
 TOPIC_ACCESS = {"announcements": "staff"}
 TAG_CATEGORY = {
@@ -53,7 +56,13 @@ class Planner:
         self.ctx = ctx
         self.rng = ctx.rng
         self.actions: list[Action] = []
-        self.questions: list[tuple[datetime, int, DemoMember]] = []
+        self.questions: list[tuple[datetime, int, DemoMember, demo_text.Question, dict]] = []
+        # Months apart the same question may come back, as on a real forum; never within the last
+        # RECENT_TITLES topics, and the last few dozen never share a phrasing ("X: set 19 °C", "X: set 21 °C").
+        self.recent_titles: deque[str] = deque(maxlen=RECENT_TITLES)
+        self.recent_shapes: deque[str] = deque(maxlen=RECENT_SHAPES)
+        self.skipped = 0
+        self.said: dict[int, set[str]] = {}  # texts already in each thread, so none is pasted twice
 
     def add(self, at: datetime, action: str, actor: DemoMember, **data) -> int:
         self.actions.append(Action(at, len(self.actions), action, actor, data))
@@ -72,15 +81,41 @@ class Planner:
     def delay(self, median_hours: float) -> timedelta:
         return timedelta(minutes=max(4.0, self.rng.lognormvariate(math.log(median_hours * 60), 1.1)))
 
+    def unique_title(self, kinds: list) -> tuple[object, str, dict] | None:
+        """A kind, a title no recent topic has, and the slot values behind it (None when none is left)."""
+        for _attempt in range(40):
+            kind = self.rng.choice(kinds)
+            values = demo_text.slot_values(self.rng)
+            shape = self.rng.choice(kind.titles)
+            title = shape.format(**values)
+            title = title[:1].upper() + title[1:]
+            if title not in self.recent_titles and shape not in self.recent_shapes:
+                self.recent_titles.append(title)
+                self.recent_shapes.append(shape)
+                return kind, title, values
+        self.skipped += 1
+        return None
+
+    def fresh(self, topic: int, texts) -> str | None:
+        """One of the texts not yet said in this thread, or None."""
+        unsaid = [text for text in texts if text not in self.said.get(topic, ())]
+        return self.rng.choice(unsaid) if unsaid else None
+
+    def reply(self, at: datetime, author: DemoMember, topic: int, text: str, values: dict) -> int:
+        self.said.setdefault(topic, set()).add(text)
+        # `source` is the text before its slots are filled: tests check that replies fit their topic.
+        return self.add(at, "reply", author, topic=topic, body=demo_text.fill(self.rng, text, values), source=text)
+
     def question(self, at: datetime) -> None:
         asker = self.pick(at, {"asker": 6, "regular": 3, "lurker": 0.6, "ring": 0.5, "helper": 0.3})
-        if asker is None:
+        chosen = self.unique_title(demo_text.QUESTIONS) if asker is not None else None
+        if chosen is None:
             return
-        title, body, tags, fitting = self.rng.choice(demo_text.QUESTIONS)
-        category = TAG_CATEGORY.get(tags[0], "getting-started")
-        topic = self.add(at, "topic", asker, title=demo_text.fill(self.rng, title), body=demo_text.fill(self.rng, body),
-                         tags=tags, topic_kind="question", category=category)
-        self.questions.append((at, topic, asker))
+        kind, title, values = chosen
+        category = TAG_CATEGORY.get(kind.tags[0], "getting-started")
+        topic = self.add(at, "topic", asker, title=title, body=demo_text.fill(self.rng, kind.body, values),
+                         tags=list(kind.tags), topic_kind="question", category=category, subject=kind)
+        self.questions.append((at, topic, asker, kind, values))
         if self.rng.random() < 0.12:
             return  # stays unanswered
         when = at
@@ -91,36 +126,43 @@ class Planner:
             author = self.pick(when, {"staff": 1} if staff else {"helper": 8, "lapsed": 6, "regular": 1.5, "ring": 0.8}, exclude=asker)
             if author is None or when >= self.ctx.now:
                 continue
-            if staff:
-                text = self.rng.choice(demo_text.STAFF_NOTES)
-            elif position == 0 or self.rng.random() < 0.7:
-                text = demo_text.ANSWERS[self.rng.choice(fitting)]
-            else:
-                text = self.rng.choice(demo_text.ANSWERS)  # not every answer hits the mark
-            answers.append(self.add(when, "reply", author, topic=topic, body=demo_text.fill(self.rng, text)))
+            # An answer to this very question first; then staff notes or "me too", never one text twice.
+            text = self.fresh(topic, kind.answers)
+            if text is None and staff:
+                bug = {"bug", "firmware"} & set(kind.tags)
+                text = self.fresh(topic, (demo_text.STAFF_BUG_NOTE,) if bug else demo_text.STAFF_NOTES)
+            text = text or self.fresh(topic, demo_text.ME_TOO)
+            if text is None:
+                continue
+            answers.append(self.reply(when, author, topic, text, values))
             if self.rng.random() < 0.08:
                 self.add(when + timedelta(days=self.rng.randint(1, 3)), "edit", author, post=answers[-1])
+        solved = True
         if answers and self.rng.random() < 0.5:
             when = when + self.delay(5)
-            self.add(when, "reply", asker, topic=topic, body=demo_text.fill(self.rng, self.rng.choice(demo_text.FOLLOW_UPS)))
-        if answers and self.rng.random() < 0.62:
+            solved = self.rng.random() < 0.7
+            text = self.fresh(topic, demo_text.FOLLOW_UPS if solved else demo_text.STILL_STUCK)
+            self.reply(when, asker, topic, text, values)
+        if answers and solved and self.rng.random() < 0.62:
             self.add(when + self.delay(2), "accept", asker, topic=topic, post=answers[0])  # the first answer fits the question
 
     def discussion(self, at: datetime, category: str = "getting-started", source=demo_text.DISCUSSIONS,
                    starters=None, repliers=None, roles: frozenset[str] | None = None) -> None:
         starter = self.pick(at, starters or {"regular": 4, "helper": 3, "staff": 1}, roles=roles)
-        if starter is None:
+        chosen = self.unique_title(source) if starter is not None else None
+        if chosen is None:
             return
-        title, body, tags = self.rng.choice(source)
-        topic = self.add(at, "topic", starter, title=demo_text.fill(self.rng, title), body=demo_text.fill(self.rng, body),
-                         tags=tags, topic_kind="discussion", category=category)
+        kind, title, values = chosen
+        topic = self.add(at, "topic", starter, title=title, body=demo_text.fill(self.rng, kind.body, values),
+                         tags=list(kind.tags), topic_kind="discussion", category=category, subject=kind)
+        texts = list(kind.replies) + list(demo_text.CHATTER)
+        self.rng.shuffle(texts)
         when = at
-        for _ in range(self.rng.randint(3, 12)):
+        for text in texts[: self.rng.randint(2, len(texts))]:
             when = when + self.delay(8)
             author = self.pick(when, repliers or {"regular": 4, "helper": 3, "lurker": 1, "asker": 1}, roles=roles)
             if author is not None and when < self.ctx.now:
-                body = self.rng.choice(demo_text.ANSWERS + demo_text.FOLLOW_UPS)
-                self.add(when, "reply", author, topic=topic, body=demo_text.fill(self.rng, body))
+                self.reply(when, author, topic, text, values)
 
     def ring_activity(self) -> None:
         """The planted ring: in the last month its accounts answer often (and vote for each other)."""
@@ -129,9 +171,10 @@ class Planner:
             while day < self.ctx.now - timedelta(hours=12):
                 recent = [q for q in self.questions if day - timedelta(days=10) <= q[0] < day and q[2] is not member]
                 if recent:
-                    _at, topic, _asker = self.rng.choice(recent)
-                    body = demo_text.fill(self.rng, self.rng.choice(demo_text.ANSWERS))
-                    self.add(day + timedelta(minutes=self.rng.randint(0, 600)), "reply", member, topic=topic, body=body)
+                    _at, topic, _asker, kind, values = self.rng.choice(recent)
+                    text = self.fresh(topic, kind.answers) or self.fresh(topic, demo_text.ME_TOO)
+                    if text is not None:
+                        self.reply(day + timedelta(minutes=self.rng.randint(0, 600)), member, topic, text, values)
                 day += timedelta(days=self.rng.choice([1, 2, 2, 3]))
 
     def plan(self) -> list[Action]:

@@ -17,7 +17,7 @@ from datetime import datetime
 from html.parser import HTMLParser
 
 from markupsafe import Markup
-from sqlalchemy import Float, Integer, String, column, func, select, table, text
+from sqlalchemy import Float, Integer, String, case, column, func, select, table, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,9 @@ from app.accounts.models import User
 from app.db import is_sqlite
 from app.forum.models import Post, Topic
 from app.forum.queries import visible_category_ids
+from app.forum.search_terms import (
+    fts5_match_expression, joined_compounds, postgresql_query_parts, query_terms,
+)
 from app.web import Viewer
 
 # Private-use code points mark highlights inside snippets; indexed text never contains them, so after
@@ -32,11 +35,10 @@ from app.web import Viewer
 MARK_START = "\ue000"
 MARK_END = "\ue001"
 _MARKERS = re.compile(f"[{MARK_START}{MARK_END}]")
-# Letters and digits only: FTS5's unicode61 tokenizer splits at "_" too, and the SQLite index keeps no
-# positions (detail=column), so every term must be a single token, never a phrase.
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
-MAX_QUERY_LENGTH = 200
-MAX_TERMS = 12
+# Accepted answers rank as if their words matched half again as well: the question's asker chose them.
+ACCEPTED_BOOST = 1.5
+# FTS5 columns: title, body, and the joined forms of their hyphenated words (search_terms).
+BM25_WEIGHTS = "10.0, 1.0, 5.0, 0.5"
 
 
 @dataclass(frozen=True)
@@ -107,19 +109,6 @@ def highlight_markup(marked: str) -> Markup:
     return Markup(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
 
 
-def query_terms(query: str) -> list[str]:
-    """The words of a query; punctuation and FTS operators are ignored, never interpreted."""
-    return _WORD.findall((query or "")[:MAX_QUERY_LENGTH])[:MAX_TERMS]
-
-
-def fts5_match_expression(query: str) -> str | None:
-    """An FTS5 MATCH string in which every word is a quoted string, so no input is a syntax error."""
-    terms = query_terms(query)
-    if not terms:
-        return None
-    return " ".join('"' + term.replace('"', '""') + '"' for term in terms)
-
-
 # ---------------------------------------------------------------- index maintenance
 
 
@@ -165,6 +154,9 @@ def index_post(session: Session, post_id: int) -> None:
     # Only a topic's first post carries the title, so a title match ranks that post, not every reply.
     title = _MARKERS.sub("", row.title) if row.post_number == 1 else ""
     body = plain_text(row.body_html)
+    # "Wi-Fi" is indexed as wi-fi, wi and fi by PostgreSQL; its joined form makes "wifi" find it too.
+    title = f"{title} {joined_compounds(title)}".strip()
+    body = f"{body} {joined_compounds(body)}".strip()
     session.execute(
         text(
             "INSERT INTO post_search (post_id, document) VALUES (:id, "
@@ -224,12 +216,17 @@ def _base_columns():
     )
 
 
+def _boosted(rank):
+    """The text rank, scaled up for accepted answers (bm25 is negative, ts_rank positive: both scale)."""
+    return rank * case((Topic.accepted_post_id == Post.id, ACCEPTED_BOOST), else_=1.0)
+
+
 def _search_sqlite(session, viewer, query, start, per_page):
     match = fts5_match_expression(query)
     if match is None:
         return 0, []
     fts = text(
-        "SELECT rowid AS post_id, bm25(post_search, 10.0, 1.0) AS rank, "
+        f"SELECT rowid AS post_id, bm25(post_search, {BM25_WEIGHTS}) AS rank, "
         f"highlight(post_search, 0, '{MARK_START}', '{MARK_END}') AS title_marked, "
         f"snippet(post_search, 1, '{MARK_START}', '{MARK_END}', '…', 24) AS snippet_marked "
         "FROM post_search WHERE post_search MATCH :match"
@@ -252,7 +249,7 @@ def _search_sqlite(session, viewer, query, start, per_page):
         .join(Topic, Topic.id == Post.topic_id)
         .outerjoin(User, User.id == Post.author_id)
         .where(*filters)
-        .order_by(fts.c.rank, Post.id.desc())
+        .order_by(_boosted(fts.c.rank), Post.id.desc())
         .limit(per_page)
         .offset(start),
         {"match": match},
@@ -266,7 +263,13 @@ POST_SEARCH_PG = table("post_search", column("post_id", Integer), column("docume
 def _search_postgresql(session, viewer, query, start, per_page):
     if not query_terms(query):
         return 0, []
-    tsquery = func.websearch_to_tsquery("english", query[:MAX_QUERY_LENGTH])
+    rest, last_word = postgresql_query_parts(query)
+    tsquery = func.websearch_to_tsquery("english", rest)
+    if last_word:
+        whole_or_prefix = func.websearch_to_tsquery("english", last_word).op("||")(
+            func.to_tsquery("english", last_word + ":*")
+        )
+        tsquery = tsquery.op("&&")(whole_or_prefix)
     index = POST_SEARCH_PG
     matches = index.c.document.bool_op("@@")(tsquery)
     base = (
@@ -278,7 +281,7 @@ def _search_postgresql(session, viewer, query, start, per_page):
     )
     total = session.scalar(select(func.count()).select_from(base.subquery()))
     # Rank and cut the page first; ts_headline is costly, so only the page's rows get one.
-    rank = func.ts_rank(index.c.document, tsquery)
+    rank = _boosted(func.ts_rank(index.c.document, tsquery))
     page_ids = (
         base.add_columns(rank.label("rank")).order_by(rank.desc(), Post.id.desc())
         .limit(per_page).offset(start).subquery("page_ids")

@@ -158,7 +158,7 @@ def test_run_scoring_now_shows_the_run_it_made_even_behind_a_later_as_of(client,
     assert response.status_code == 303
     newest = db.scalar(select(ScoringRun.id).order_by(ScoringRun.id.desc()).limit(1))
     assert newest != ahead.id
-    assert f"Scoring run {newest} as of 2026-06-01 12:00" in client.get("/ambassadors").text
+    assert f"Scoring run {newest} as of Jun 1, 2026, 12:00\u202fPM" in client.get("/ambassadors").text
     assert client.get("/api/v1/ambassadors/candidates").json()["run_id"] == newest
 
 
@@ -176,8 +176,8 @@ def test_one_last_active_day_on_signals_re_engagement_roles_and_profile(client, 
     assert signals["days_since_visit"] == 39
     log_in(client, make_user(db, username="manny", roles=("manager",)))
     away = _text(client.get("/ambassadors/reengagement").text)
-    assert "2026-04-23 (39 days ago)" in away
+    assert "Apr 23, 2026 (39 days ago)" in away
     roles_page = client.get("/ambassadors/roles").text
     ghost_row = next(row for row in roles_page.split("<tr") if "/u/ghost" in row)
-    assert "2026-04-23" in ghost_row
-    assert "Last active 2026-04-23" in _text(client.get("/u/ghost").text)
+    assert "Apr 23, 2026" in ghost_row
+    assert "Last active Apr 23, 2026" in _text(client.get("/u/ghost").text)

@@ -132,7 +132,7 @@ def test_suspension_blocks_posting_and_flagging_until_it_ends_and_shows_a_banner
 
     log_in(client, ben)
     home = client.get("/").text
-    assert "You are suspended until 2026-03-04 12:00 UTC: Repeated insults" in home
+    assert "You are suspended until Mar 4, 2026, 12:00\u202fPM UTC: Repeated insults" in home
     refused = post_form(client, f"/t/{topic.id}/reply", {"body": "My carefully typed reply"},
                         token_from=f"/t/{topic.id}-{topic.slug}")
     assert refused.status_code == 403

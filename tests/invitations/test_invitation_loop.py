@@ -35,7 +35,7 @@ def test_manager_invites_from_candidate_row_and_member_accepts_through_the_email
                      token_from="/ambassadors/invite/alice?profile=helper", follow_redirects=False)
     assert sent.status_code == 303
     row = client.get("/ambassadors?profile=helper").text.split("@alice")[1].split("</tr>")[0]
-    assert "Invited, open until 2026-07-01" in row and "/ambassadors/invite/alice" not in row
+    assert "Invited, open until Jul 1, 2026" in row and "/ambassadors/invite/alice" not in row
     email = last_email(db, "invitation", alice.email)
     assert email is not None and "Dear Alice, join us!" in email.body_text and "Manny" in email.body_text
     path = link_path(email.body_text, "/invitations/")
