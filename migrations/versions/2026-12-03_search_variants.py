@@ -10,7 +10,7 @@ PostgreSQL: every indexed document gains the joined forms of its title's (weight
 (weight B) hyphenated words, as `search.index_post` now writes them.
 
 Revision ID: 0016_search_variants
-Revises: 0014_uploads
+Revises: 0011_vote_covering_indexes
 Create Date: 2026-12-03
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 
 
 revision = '0016_search_variants'
-down_revision = '0014_uploads'
+down_revision = '0011_vote_covering_indexes'
 branch_labels = None
 depends_on = None
 
