@@ -54,6 +54,18 @@ class Settings(BaseSettings):
         default_factory=list,
         description="IPs or CIDR ranges of reverse proxies whose X-Forwarded-For is trusted.",
     )
+    upload_dir: str = Field("var/uploads", description="Folder where uploaded images are stored (content-addressed names).")
+    upload_max_file_bytes: int = Field(5 * 1024 * 1024, description="Largest image file a member may upload, in bytes.")
+    upload_max_pixels: int = Field(
+        40_000_000, description="Most pixels (width x height) an uploaded image may have; larger ones are refused before decoding."
+    )
+    upload_max_files_per_form: int = Field(4, description="Images one post form may carry when sent without JavaScript.")
+    upload_thumbnail_edge: int = Field(1024, description="Images wider or taller than this (pixels) get a thumbnail of this size shown in posts.")
+    upload_member_daily_count: int = Field(50, description="Images one member may upload per 24 hours.")
+    upload_member_daily_bytes: int = Field(40 * 1024 * 1024, description="Bytes of images one member may upload per 24 hours.")
+    upload_member_total_bytes: int = Field(500 * 1024 * 1024, description="Bytes of images one member may keep in total.")
+    upload_site_total_bytes: int = Field(20 * 1024 * 1024 * 1024, description="Bytes of images the whole site may keep.")
+    upload_orphan_hours: int = Field(24, description="Hours after which an upload no post and no profile uses is removed by the worker.")
     default_locale: str = Field("en", description="Interface language when nothing else decides.")
 
     password_min_length: int = Field(10, description="Minimum password length in characters.")

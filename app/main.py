@@ -9,9 +9,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from app import __version__, worker_pages
+from app import __version__, admin_pages, worker_pages
 from app.accounts import api as accounts_api
 from app.accounts import handlers as accounts_handlers
+from app.accounts import avatar_pages
 from app.accounts import pages as accounts_pages
 from app.accounts import sso_pages
 from app.accounts.auth import load_viewer
@@ -24,6 +25,7 @@ from app.db import make_engine, make_session_factory, utcnow
 from app.error_pages import install_error_handlers
 from app.guard import RequestGuard
 from app.openapi import build_openapi
+from app.privacy import pages as privacy_pages
 from app.forum import admin_pages as forum_admin_pages
 from app.forum import api as forum_api
 from app.forum import pages as forum_pages
@@ -31,6 +33,7 @@ from app.forum import post_pages as forum_post_pages
 from app.forum import handlers as forum_handlers
 from app.forum import moderation_pages, notification_pages, search_pages
 from app.forum import threads as forum_threads
+from app.forum import upload_pages
 from app.forum import vote_pages as forum_vote_pages
 from app.insights import api as insights_api
 from app.insights import pages as insights_pages
@@ -83,7 +86,11 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.state.session_factory = session_factory
 
     # Added first, so it runs innermost: inside the session and header middleware, before any route.
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_multipart_bytes=settings.max_body_bytes + settings.upload_max_file_bytes * settings.upload_max_files_per_form,
+    )
     app.middleware("http")(security_headers)
     app.add_middleware(
         SessionMiddleware,
@@ -105,7 +112,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
         app.include_router(forum_module.api_router)
         app.include_router(forum_module.router)
     app.include_router(forum_api.router)
-    for forum_router in (forum_pages.router, forum_post_pages.router, forum_admin_pages.router):
+    for forum_router in (forum_pages.router, forum_post_pages.router, forum_admin_pages.router, upload_pages.router):
         app.include_router(forum_router)
     app.include_router(ideas_api.router)
     app.include_router(ideas_pages.router)
@@ -117,9 +124,12 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(insights_api.router)
     app.include_router(insights_pages.router)
     app.include_router(worker_pages.router)
+    app.include_router(admin_pages.router)
     app.include_router(webhooks_pages.router)
     app.include_router(accounts_pages.router)
     app.include_router(sso_pages.router)
+    app.include_router(avatar_pages.router)
+    app.include_router(privacy_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):
         app.include_router(karma_router)
 

@@ -96,6 +96,13 @@ def _form_keys(session: Session, now: datetime, settings) -> dict:
     return idempotency.purge(session, now)
 
 
+def _uploads(session: Session, now: datetime, settings) -> dict:
+    from app.forum import uploads
+    from app.storage import storage_for
+
+    return uploads.cleanup_job(session, now, settings, storage_for(settings))
+
+
 def default_jobs() -> list[Job]:
     """The periodic jobs a Hearth install runs."""
     day = timedelta(days=1)
@@ -106,6 +113,7 @@ def default_jobs() -> list[Job]:
         Job("reengagement", day, _reengagement),
         Job("role-review", timedelta(days=7), _role_review),
         Job("form-keys", day, _form_keys),
+        Job("orphan-uploads", day, _uploads),
     ]
 
 

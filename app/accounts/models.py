@@ -194,3 +194,12 @@ class SsoIdentity(Base):
     subject: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     last_login_at: Mapped[datetime | None]
+
+
+class UserAvatar(Base):
+    """The uploaded image a member shows as their avatar (none: the generated initials)."""
+
+    __tablename__ = "user_avatar"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    upload_id: Mapped[int] = mapped_column(ForeignKey("upload.id", ondelete="CASCADE"), index=True)

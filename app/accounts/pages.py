@@ -288,6 +288,7 @@ def _preferences_page(
             "new_token": new_token,
             "message": message,
             "languages": LANGUAGES,
+            "avatar_url": queries.avatar_url(db.scalar(select(queries.avatar_file_subquery(user.id)))),
         },
         status_code=status_code,
     )

@@ -250,6 +250,15 @@ class Suspension(Base):
     lifted_at: Mapped[datetime | None]
 
 
+class PostUpload(Base):
+    """An uploaded image (by content address) that a post's text shows; kept in step on every write."""
+
+    __tablename__ = "post_upload"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
 class PostVote(Base):
     """A member's current vote on a post: +1, -1, or 0 once withdrawn."""
 

@@ -221,7 +221,7 @@ def test_the_default_jobs_run_once_a_day_and_record_their_outcome(committed, smt
     url, factory = committed
     settings = settings_for(url, smtp)
     first = run_pass(factory, settings, NOW, holder="w1")
-    assert set(first["jobs"]) == {"karma", "ambassador-scoring", "digest", "reengagement", "role-review", "form-keys"}
+    assert set(first["jobs"]) == {"karma", "ambassador-scoring", "digest", "reengagement", "role-review", "form-keys", "orphan-uploads"}
     assert first["jobs"]["reengagement"] == {"enabled": False, "sent": 0}
     assert run_pass(factory, settings, NOW + timedelta(hours=1), holder="w2")["jobs"] == {}
     with factory() as session:
