@@ -171,3 +171,20 @@ def test_an_unreachable_provider_is_a_clear_502_not_a_crash(database_url, clock,
     with TestClient(app, base_url="http://testserver") as client:
         answer = client.post("/login/sso", data={"csrf_token": csrf_of(client), "next": "/"}, follow_redirects=False)
         assert answer.status_code == 502 and "cannot be reached right now" in answer.text
+
+
+def test_an_erased_account_cannot_be_reached_through_single_sign_on_again(db, settings, tmp_path):
+    from app.accounts.sso_accounts import sign_in
+    from app.accounts.tracking import Client
+    from app.privacy.erasure import erase_account
+    from app.storage import storage_for
+
+    claims = SsoClaims(issuer=settings.oidc_issuer, subject="s-9", email="nora@example.org", email_verified=True,
+                       name="Nora", preferred_username="nora", groups=("beta",))
+    client = Client(ip_hash="i", net_hash="n", user_agent="")
+    first = sign_in(db, settings, claims, client, START)
+    erase_account(db, storage_for(settings.model_copy(update={"upload_dir": str(tmp_path)})), first.id,
+                  actor_id=first.id, reason="by the member", now=START)
+    assert db.scalar(select(SsoIdentity.id).where(SsoIdentity.user_id == first.id)) is None
+    again = sign_in(db, settings, claims, client, START)
+    assert again.id != first.id and again.email == "nora@example.org"
