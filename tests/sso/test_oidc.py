@@ -188,3 +188,15 @@ def test_an_erased_account_cannot_be_reached_through_single_sign_on_again(db, se
     assert db.scalar(select(SsoIdentity.id).where(SsoIdentity.user_id == first.id)) is None
     again = sign_in(db, settings, claims, client, START)
     assert again.id != first.id and again.email == "nora@example.org"
+
+
+def test_two_first_sign_ins_at_once_end_in_a_clear_409_for_the_loser(client, provider, monkeypatch):
+    from app.accounts import sso_accounts
+
+    _callback(client, provider.log_in(_start(client), "grace", CALLBACK))
+    client.post("/logout", data={"csrf_token": csrf_of(client, "/")})
+    # As if the other sign-in linked the identity just after this one looked for it.
+    monkeypatch.setattr(sso_accounts, "_linked_user", lambda *args: None)
+    answer = _callback(client, provider.log_in(_start(client), "grace", CALLBACK))
+    assert answer.status_code == 409 and "happened twice at once" in answer.text
+    assert _me(client).status_code == 401
