@@ -18,6 +18,7 @@ from app.config import Settings
 from app.errors import ValidationFailed
 from app.events import publish
 from app.i18n import N_
+from app.inputs import has_control_characters
 from app.security import unusable_password_hash
 
 # Group memberships granted by single sign-on carry this reason; only they are removed by it.
@@ -66,8 +67,10 @@ def _link_or_create(session: Session, claims: SsoClaims, now: datetime) -> User:
     created = user is None
     if created:
         username = _free_username(session, claims, address)
+        # The provider's name is shown as typed there, unless it holds characters names refuse here.
+        name = claims.name.strip() if claims.name.strip() and not has_control_characters(claims.name) else username
         user = User(
-            username=username, username_key=username_key(username), display_name=claims.name or username,
+            username=username, username_key=username_key(username), display_name=name,
             email=address, email_key=address.lower(), email_verified_at=now,
             password_hash=unusable_password_hash(), created_at=now,
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
+from sqlalchemy.exc import IntegrityError
 
 from app.accounts import auth, service, sso, sso_accounts
 from app.accounts.pages import safe_next
@@ -28,6 +29,14 @@ def _callback_url(request: Request, settings) -> str:
     return f"{settings.base_url.rstrip('/')}/login/sso/callback"
 
 
+def _failed(request: Request, pending: dict | None, message: str, status_code: int):
+    return render(
+        request, "accounts/login.html",
+        {"next": (pending or {}).get("next", "/"), "values": {}, "message": message},
+        status_code=status_code,
+    )
+
+
 @router.post("/login/sso")
 def start(request: Request, next: Annotated[str, Form()] = "/"):
     """Send the browser to the provider, remembering state, nonce and PKCE verifier in its session."""
@@ -49,11 +58,9 @@ def callback(request: Request, db: SessionDep):
         claims = sso.finish(settings, pending, dict(request.query_params), _callback_url(request, settings), now)
         user = sso_accounts.sign_in(db, settings, claims, auth.client_of(request), now)
     except sso.SsoFailed as error:
-        return render(
-            request, "accounts/login.html",
-            {"next": (pending or {}).get("next", "/"), "values": {}, "message": error.message},
-            status_code=error.status_code,
-        )
+        return _failed(request, pending, error.message, error.status_code)
+    except IntegrityError:  # the same person's first sign-in finished twice at once; the other one won
+        return _failed(request, pending, N_("This sign-in happened twice at once. Please log in again."), 409)
     token = service.start_session(db, settings, user, now, request.headers.get("user-agent", ""))
     auth.log_in_browser(request, token)
     flash(request, N_("Welcome back!"), "success")

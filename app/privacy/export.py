@@ -27,7 +27,8 @@ from app.karma.models import KarmaEntry
 from app.storage import Storage
 from app.uploads import Upload
 
-SECRET_COLUMNS = {"password_hash", "token_hash"}
+# Never exported: hashes of credentials, and webhook signing secrets (an admin's endpoints are listed).
+SECRET_COLUMNS = {"password_hash", "token_hash", "secret"}
 # Tables the named sections already cover, or that hold no data about a person.
 NAMED = {
     "user_account", "post", "post_revision", "post_vote", "karma_entry", "login_attempt", "user_session",

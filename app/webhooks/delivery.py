@@ -84,24 +84,39 @@ def _claim_next(factory: sessionmaker[Session], now: datetime) -> Claimed | None
     return None
 
 
-def _address_problem(url: str, allow_private: bool) -> str | None:
-    """Why this URL must not be called now (its host resolves to a private address), or None."""
-    if allow_private:
-        return None
+def _checked_address(url: str) -> tuple[str | None, str | None]:
+    """(address to connect to, None), or (None, why this URL must not be called now)."""
     parts = urlsplit(url)
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
                                    type=socket.SOCK_STREAM)
     except OSError as error:
-        return f"cannot resolve {parts.hostname}: {error}"[:300]
-    if any(is_blocked_address(info[4][0]) for info in infos):
-        return "refused: the host resolves to a private, loopback or link-local address"
-    return None
+        return None, f"cannot resolve {parts.hostname}: {error}"[:300]
+    if not infos or any(is_blocked_address(info[4][0]) for info in infos):
+        return None, "refused: the host resolves to a private, loopback or link-local address"
+    return infos[0][4][0], None
+
+
+def pinned_request(url: str, address: str) -> tuple[str, dict, dict]:
+    """The URL with its host replaced by the checked address, the Host header and the TLS name.
+
+    Connecting to the address that was checked (not resolving the name again) closes DNS
+    rebinding; the certificate is still verified for the original host name (SNI).
+    """
+    parts = urlsplit(url)
+    literal = f"[{address}]" if ":" in address else address
+    netloc = f"{literal}:{parts.port}" if parts.port else literal
+    host = parts.netloc
+    return parts._replace(netloc=netloc).geturl(), {"Host": host}, {"sni_hostname": parts.hostname}
 
 
 def _attempt(settings, claimed: Claimed, now: datetime) -> Outcome:
-    if problem := _address_problem(claimed.url, settings.webhook_allow_private):
-        return Outcome(False, error=problem, permanent=problem.startswith("refused"))
+    url, pinned_headers, extensions = claimed.url, {}, {}
+    if not settings.webhook_allow_private:
+        address, problem = _checked_address(claimed.url)
+        if problem:
+            return Outcome(False, error=problem, permanent=problem.startswith("refused"))
+        url, pinned_headers, extensions = pinned_request(claimed.url, address)
     body_id = json.loads(claimed.body).get("id", "")
     headers = {
         "Content-Type": "application/json",
@@ -109,10 +124,11 @@ def _attempt(settings, claimed: Claimed, now: datetime) -> Outcome:
         "Hearth-Event": claimed.event,
         "Hearth-Delivery": body_id,
         SIGNATURE_HEADER: sign(claimed.secret, int(now.timestamp()), claimed.body),
+        **pinned_headers,
     }
     try:
         with httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False) as http:
-            answer = http.post(claimed.url, content=claimed.body.encode(), headers=headers)
+            answer = http.post(url, content=claimed.body.encode(), headers=headers, extensions=extensions)
     except httpx.HTTPError as error:
         return Outcome(False, error=f"{type(error).__name__}: {error}"[:300])
     excerpt = answer.text[:EXCERPT].replace("\x00", "")

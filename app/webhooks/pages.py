@@ -79,15 +79,6 @@ def set_active(request: Request, endpoint_id: Id, db: SessionDep, viewer: Member
     return redirect(f"/admin/webhooks/{endpoint_id}")
 
 
-@router.post("/admin/webhooks/{endpoint_id}/delete")
-def delete_endpoint(request: Request, endpoint_id: Id, db: SessionDep, viewer: MemberDep):
-    """Remove an endpoint with its deliveries."""
-    _admin(viewer)
-    service.delete_endpoint(db, endpoint_id)
-    flash(request, N_("The endpoint is removed."), "success")
-    return redirect("/admin/webhooks")
-
-
 @router.post("/admin/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry")
 def retry(request: Request, endpoint_id: Id, delivery_id: Id, db: SessionDep, viewer: MemberDep):
     """Queue a failed delivery again."""
@@ -96,3 +87,12 @@ def retry(request: Request, endpoint_id: Id, delivery_id: Id, db: SessionDep, vi
         raise NotFound(N_("There is no failed delivery with that number."))
     flash(request, N_("The delivery is queued again."), "success")
     return redirect(f"/admin/webhooks/{endpoint_id}")
+
+
+@router.post("/admin/webhooks/{endpoint_id}/delete")
+def delete_endpoint(request: Request, endpoint_id: Id, db: SessionDep, viewer: MemberDep):
+    """Remove an endpoint with its deliveries."""
+    _admin(viewer)
+    service.delete_endpoint(db, endpoint_id)
+    flash(request, N_("The endpoint is removed."), "success")
+    return redirect("/admin/webhooks")

@@ -8,6 +8,8 @@ from datetime import timedelta
 import pytest
 
 from app.ambassadors import invitations
+from app.webhooks.models import WebhookDelivery
+from app.webhooks.service import create_endpoint
 from tests.conftest import START, make_settings
 from tests.factories import make_user
 from tests.forum_factories import make_category, make_reply, make_topic
@@ -40,13 +42,19 @@ def community(db, settings):
     invitation = invitations.invite(
         db, settings, user=member, role="helper", inviter_id=admin.id, message="Join us", now=START
     )
+    endpoint = create_endpoint(db, settings, url="https://hooks.example.com/in", description="CRM",
+                               events=["topic.created"], visibility="public", created_by_id=admin.id, now=START)
+    failed = WebhookDelivery(endpoint_id=endpoint.id, event="topic.created", body="{}", status="failed", attempts=6,
+                             created_at=START, response_status=500, response_excerpt="down", error="")
+    db.add(failed)
+    db.flush()
     return {
         "member": member, "admin": admin,
         "path": {
             "topic_id": topic.id, "ref": topic.id, "post_id": reply.id, "post_number": 1, "notification_id": 1,
             "flag_id": 1, "idea_id": idea.id, "invitation_id": invitation.id, "email_id": 1, "token_id": 1,
             "username": "target", "slug": "support", "name": "wifi", "token": "not-a-token", "role": "helper",
-            "kind": "snooze",
+            "kind": "snooze", "endpoint_id": endpoint.id, "delivery_id": failed.id,
         },
         "query": {
             "page": 1, "q": "configure", "per_page": 10, "filter": "latest", "category": "support", "tag": "wifi",
@@ -64,6 +72,7 @@ def community(db, settings):
             "password": "amber-lantern-quietly-48", "identifier": "target", "current_password": "wrong-password-x",
             "new_password": "amber-lantern-quietly-49", "display_name": "Walker", "bio": "Hello", "locale": "de",
             "ambassador_opt_out": "", "value": 1, "subject": "We miss you", "email_reply": "1",
+            "url": "https://crm.example.com/in", "events": "topic.created", "active": "1",
         },
         "json": {
             "ids": 1, "reason": "spam", "note": "n", "decision": "agree", "days": 7, "category_id": category.id,

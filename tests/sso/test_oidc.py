@@ -10,7 +10,7 @@ from app.accounts.models import Group, GroupMembership, SsoIdentity, User
 from app.accounts.sso import SsoClaims
 from app.accounts.sso_accounts import sync_groups
 from app.accounts.service import grant_role
-from tests.conftest import csrf_of, make_settings
+from tests.conftest import START, csrf_of, make_settings
 from tests.factories import PASSWORD, make_user
 from tests.sso.conftest import CALLBACK
 
@@ -148,3 +148,55 @@ def test_sso_only_hides_the_password_form_and_refuses_password_paths(database_ur
         assert _me(client).status_code == 401
         _callback(client, provider.log_in(_start(client), "grace", CALLBACK))
         assert _me(client).json()["username"] == "grace"
+
+
+def test_a_provider_name_with_control_characters_is_not_shown(db, settings):
+    from app.accounts.sso_accounts import sign_in
+    from app.accounts.tracking import Client
+
+    claims = SsoClaims(issuer=settings.oidc_issuer, subject="s-1", email="eve@example.org", email_verified=True,
+                       name="Eve\u202egnp.exe", preferred_username="eve", groups=())
+    user = sign_in(db, settings, claims, Client(ip_hash="i", net_hash="n", user_agent=""), START)
+    assert (user.username, user.display_name) == ("eve", "eve")
+
+
+def test_an_unreachable_provider_is_a_clear_502_not_a_crash(database_url, clock, connection):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.conftest import _bound_session
+
+    settings = make_settings(database_url, oidc_issuer="http://127.0.0.1:9", oidc_client_id="hearth")
+    app = create_app(settings, clock=clock, session_factory=lambda: _bound_session(connection))
+    with TestClient(app, base_url="http://testserver") as client:
+        answer = client.post("/login/sso", data={"csrf_token": csrf_of(client), "next": "/"}, follow_redirects=False)
+        assert answer.status_code == 502 and "cannot be reached right now" in answer.text
+
+
+def test_an_erased_account_cannot_be_reached_through_single_sign_on_again(db, settings, tmp_path):
+    from app.accounts.sso_accounts import sign_in
+    from app.accounts.tracking import Client
+    from app.privacy.erasure import erase_account
+    from app.storage import storage_for
+
+    claims = SsoClaims(issuer=settings.oidc_issuer, subject="s-9", email="nora@example.org", email_verified=True,
+                       name="Nora", preferred_username="nora", groups=("beta",))
+    client = Client(ip_hash="i", net_hash="n", user_agent="")
+    first = sign_in(db, settings, claims, client, START)
+    erase_account(db, storage_for(settings.model_copy(update={"upload_dir": str(tmp_path)})), first.id,
+                  actor_id=first.id, reason="by the member", now=START)
+    assert db.scalar(select(SsoIdentity.id).where(SsoIdentity.user_id == first.id)) is None
+    again = sign_in(db, settings, claims, client, START)
+    assert again.id != first.id and again.email == "nora@example.org"
+
+
+def test_two_first_sign_ins_at_once_end_in_a_clear_409_for_the_loser(client, provider, monkeypatch):
+    from app.accounts import sso_accounts
+
+    _callback(client, provider.log_in(_start(client), "grace", CALLBACK))
+    client.post("/logout", data={"csrf_token": csrf_of(client, "/")})
+    # As if the other sign-in linked the identity just after this one looked for it.
+    monkeypatch.setattr(sso_accounts, "_linked_user", lambda *args: None)
+    answer = _callback(client, provider.log_in(_start(client), "grace", CALLBACK))
+    assert answer.status_code == 409 and "happened twice at once" in answer.text
+    assert _me(client).status_code == 401

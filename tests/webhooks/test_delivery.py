@@ -145,3 +145,19 @@ def test_a_host_on_a_private_network_is_not_called_unless_allowed(committed, rec
     [row] = _deliveries(factory, endpoint_id)
     assert row.status == "failed" and "private" in row.error
     assert receiver.requests == []
+
+
+def test_the_request_goes_to_the_address_that_was_checked_not_a_second_lookup(committed, receiver, monkeypatch):
+    from app.webhooks import delivery
+
+    settings, factory = committed
+    port = receiver.url.rsplit(":", 1)[1]
+    # A name that does not resolve at all: only the checked address can be reached (no rebinding).
+    endpoint_id, secret = _endpoint(factory, settings, f"http://hooks.example.invalid:{port}/hooks")
+    _topic(factory)
+    monkeypatch.setattr(delivery, "_checked_address", lambda url: ("127.0.0.1", None))
+    strict = settings.model_copy(update={"webhook_allow_private": False})
+    assert run_pass(factory, strict, NOW, jobs=[], holder="test")["webhooks"]["delivered"] == 1
+    [request] = receiver.requests
+    assert request.headers["host"] == f"hooks.example.invalid:{port}" and request.path == "/hooks"
+    _verify(secret, request.headers["hearth-signature"], request.body)
