@@ -39,7 +39,7 @@ from app.ideas import pages as ideas_pages
 from app.karma import api as karma_api
 from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
-from app.web import STATIC_DIR, add_profile_section, csrf_protect, security_headers, session_cookie_name, templates
+from app.web import STATIC_DIR, add_profile_section, csrf_protect, SecurityHeaders, session_cookie_name, templates
 
 
 def register_event_handlers() -> None:
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
 
     # Added first, so it runs innermost: inside the session and header middleware, before any route.
     app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,
