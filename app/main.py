@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from importlib import resources
+
+import anyio.to_thread
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -59,7 +62,16 @@ def register_profile_sections() -> None:
 def create_app(settings: Settings | None = None, *, clock=utcnow, session_factory=None) -> FastAPI:
     """Build a Hearth app; tests pass their own settings, clock and session factory."""
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        # Sync handlers run in AnyIO's thread pool (40 threads by default); each thread that runs
+        # costs its stack, a malloc arena's share and often a pooled database connection.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Hearth",
         version=__version__,
         docs_url=None,

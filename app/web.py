@@ -175,6 +175,24 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+class LazyCsrfToken:
+    """The session's CSRF token as a page shows it, created only when the page renders a form.
+
+    A page without forms (a topic list for a visitor) then leaves the session empty: no token to
+    make, no cookie to sign and send, and the answer is not marked as one visitor's own."""
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self._request)
+
+    def __html__(self) -> str:
+        return csrf_token(self._request)  # URL-safe characters only: nothing to escape
+
+
 async def csrf_protect(request: Request) -> None:
     """Reject unsafe requests that ride on the session cookie without the session's CSRF token."""
     if request.method not in UNSAFE_METHODS:
@@ -250,7 +268,7 @@ def render(
         "language": request_language(request),
         "languages": LANGUAGES,
         "flashes": pop_flashes(request),
-        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "csrf_token": LazyCsrfToken(request) if "session" in request.scope else "",
         **template_callables(translations),
         **(context or {}),
     }

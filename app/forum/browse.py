@@ -17,8 +17,8 @@ from app.accounts.models import User
 from app.errors import NotFound
 from app.forum import markdown
 from app.forum.lists import (  # noqa: F401  (pages, the API and activity read the lists through browse)
-    LIST_KINDS, TOPICS_PER_PAGE, Page, TopicSummary, list_topics, previous_visit_start, split_tags, tag_names,
-    topic_tags,
+    LIST_KINDS, TOPICS_PER_PAGE, Page, TopicSummary, list_topics, previous_visit_start, split_tags,
+    TOPIC_TAG_NAMES, topic_tags,
 )
 from app.forum.models import Category, Post, Topic
 from app.forum.permissions import (
@@ -175,7 +175,7 @@ def topic_page(
 ) -> TopicView:
     """One page of a visible topic (20 posts, or `limit` from `offset`), in a fixed number of statements."""
     row = session.execute(
-        select(Topic, Category, User.username, tag_names(Topic.id))
+        select(Topic, Category, User.username, TOPIC_TAG_NAMES)
         .join(Category, Category.id == Topic.category_id)
         .outerjoin(User, User.id == Topic.author_id)
         .where(Topic.id == topic_id)
