@@ -8,29 +8,14 @@ import sys
 from pathlib import Path
 
 import typer
-from alembic import command
-from alembic.config import Config
 from rich.console import Console
 
 from app import __version__
 from app.config import get_settings
+from app.migrate import migrate_database
 
-ROOT = Path(__file__).resolve().parent.parent
 cli = typer.Typer(help="Hearth: a self-hosted community forum with ambassador detection.", no_args_is_help=True)
 console = Console()
-
-
-def alembic_config(url: str | None = None) -> Config:
-    """Alembic configuration for this checkout, pointed at the given (or configured) database."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
-    config.set_main_option("sqlalchemy.url", (url or get_settings().database_url).replace("%", "%%"))
-    return config
-
-
-def migrate_database(url: str | None = None) -> None:
-    """Bring the database schema to the newest migration."""
-    command.upgrade(alembic_config(url), "head")
 
 
 @cli.command()
@@ -335,7 +320,17 @@ def worker_sentence(summary: dict) -> str:
     return (
         f"{job_part} E-mail: {mail.get('sent', 0):,} sent, {mail.get('retrying', 0):,} waiting to retry, "
         f"{mail.get('failed', 0):,} failed, {mail.get('skipped', 0):,} skipped."
+        + _webhook_part(summary.get("webhooks", {}))
     )
+
+
+def _webhook_part(hooks: dict) -> str:
+    if "error" in hooks:
+        return f" Webhooks: {hooks['error']}"
+    if not any(hooks.values()):
+        return ""
+    return (f" Webhooks: {hooks.get('delivered', 0):,} delivered, {hooks.get('retrying', 0):,} waiting to retry, "
+            f"{hooks.get('failed', 0):,} failed.")
 
 
 @cli.command("recompute-karma")

@@ -21,6 +21,9 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
+from app.errors import ServiceBusy
+
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -293,8 +296,6 @@ def retrying(session: Session, work: Callable[[], object], *, attempts: int = 3)
 def write_or_busy(session: Session, work: Callable[[], object]):
     """`retrying(work)`, with a database that stays busy turned into ServiceBusy (503) so the
     caller can re-render its form with the member's text; the session is left in a read."""
-    from app.errors import ServiceBusy
-
     try:
         return retrying(session, work)
     except DBAPIError as error:

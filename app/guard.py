@@ -10,7 +10,8 @@ from urllib.parse import unquote_to_bytes
 from fastapi import Path, Query
 from starlette.requests import Request
 
-from app.errors import PayloadTooLarge, error_response
+from app.error_pages import error_response
+from app.errors import PayloadTooLarge
 from app.i18n import N_, Msg
 from app.inputs import MAX_ID, MAX_PAGE
 
@@ -99,9 +100,11 @@ class RequestGuard:
     form and JSON bodies whole (at most max_body_bytes) and check them before the app parses
     them; answer HEAD wherever GET is answered."""
 
-    def __init__(self, app, max_body_bytes: int):
+    def __init__(self, app, max_body_bytes: int, max_multipart_bytes: int | None = None):
         self.app = app
         self.max_body_bytes = max_body_bytes
+        # Multipart bodies carry uploaded images, so they may be larger than forms and JSON.
+        self.max_multipart_bytes = max(max_multipart_bytes or 0, max_body_bytes)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
@@ -115,8 +118,9 @@ class RequestGuard:
             scope, send = {**scope, "method": "GET"}, _headers_only(send)
         content_type = request.headers.get("content-type", "").lower()
         declared = request.headers.get("content-length", "")
-        if declared.isascii() and declared.isdigit() and int(declared) > self.max_body_bytes:
-            return await self._too_large(request, scope, receive, send)  # refused unread
+        limit = self.max_multipart_bytes if content_type.startswith("multipart/") else self.max_body_bytes
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
+            return await self._too_large(request, scope, receive, send, limit)  # refused unread
         if content_type.startswith(_FORM) or "json" in content_type:
             body = await _read_all(receive, self.max_body_bytes)
             if body is None:
@@ -125,9 +129,9 @@ class RequestGuard:
             if problem:
                 return await error_response(request, 400, problem)(scope, receive, send)
             return await self.app(scope, _replay(body, receive), send)
-        await self._streamed(request, scope, receive, send)
+        await self._streamed(request, scope, receive, send, limit)
 
-    async def _streamed(self, request, scope, receive, send):
+    async def _streamed(self, request, scope, receive, send, limit: int):
         """Other bodies (multipart) stream through, counted; past the limit the answer is 413,
         whatever the app made of the cut-off body."""
         state = {"read": 0, "over": False, "answered": False}
@@ -135,9 +139,9 @@ class RequestGuard:
         async def counted_receive():
             message = await receive()
             state["read"] += len(message.get("body", b""))
-            if state["read"] > self.max_body_bytes:
+            if state["read"] > limit:
                 state["over"] = True
-                raise PayloadTooLarge(self._message())
+                raise PayloadTooLarge(self._message(limit))
             return message
 
         async def guarded_send(message):
@@ -145,16 +149,16 @@ class RequestGuard:
                 return await send(message)
             if not state["answered"]:
                 state["answered"] = True
-                await self._too_large(request, scope, receive, send)
+                await self._too_large(request, scope, receive, send, limit)
 
         try:
             await self.app(scope, counted_receive, guarded_send)
         except PayloadTooLarge:
             if not state["answered"]:
-                await self._too_large(request, scope, receive, send)
+                await self._too_large(request, scope, receive, send, limit)
 
-    def _message(self) -> Msg:
-        return Msg("The request is larger than this site accepts (%(limit)s bytes).", limit=f"{self.max_body_bytes:,}")
+    def _message(self, limit: int | None = None) -> Msg:
+        return Msg("The request is larger than this site accepts (%(limit)s bytes).", limit=f"{limit or self.max_body_bytes:,}")
 
-    async def _too_large(self, request, scope, receive, send):
-        await error_response(request, 413, self._message())(scope, receive, send)
+    async def _too_large(self, request, scope, receive, send, limit: int | None = None):
+        await error_response(request, 413, self._message(limit))(scope, receive, send)

@@ -12,10 +12,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from app import __version__, worker_pages
+from app import __version__, admin_pages, worker_pages
 from app.accounts import api as accounts_api
 from app.accounts import handlers as accounts_handlers
+from app.accounts import avatar_pages
 from app.accounts import pages as accounts_pages
+from app.accounts import sso_pages
 from app.accounts.auth import load_viewer
 from app.ambassadors import api as ambassadors_api
 from app.ambassadors import invitation_api, invitation_pages, labs, roles_pages
@@ -23,9 +25,10 @@ from app.ambassadors import pages as ambassadors_pages
 from app.ambassadors import reengagement_pages
 from app.config import Settings, get_settings
 from app.db import make_engine, make_session_factory, utcnow
-from app.errors import install_error_handlers
+from app.error_pages import install_error_handlers
 from app.guard import RequestGuard
 from app.openapi import build_openapi
+from app.privacy import pages as privacy_pages
 from app.forum import admin_pages as forum_admin_pages
 from app.forum import api as forum_api
 from app.forum import pages as forum_pages
@@ -33,6 +36,7 @@ from app.forum import post_pages as forum_post_pages
 from app.forum import handlers as forum_handlers
 from app.forum import moderation_pages, notification_pages, search_pages
 from app.forum import threads as forum_threads
+from app.forum import upload_pages
 from app.forum import vote_pages as forum_vote_pages
 from app.insights import api as insights_api
 from app.insights import pages as insights_pages
@@ -42,6 +46,8 @@ from app.ideas import pages as ideas_pages
 from app.karma import api as karma_api
 from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
+from app.webhooks import handlers as webhooks_handlers
+from app.webhooks import pages as webhooks_pages
 from app.web import STATIC_DIR, add_profile_section, csrf_protect, SecurityHeaders, session_cookie_name, templates
 
 
@@ -52,6 +58,7 @@ def register_event_handlers() -> None:
     forum_threads.register()
     ideas_handlers.register()
     karma_handlers.register()
+    webhooks_handlers.register()
 
 
 def register_profile_sections() -> None:
@@ -83,6 +90,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     forum_handlers.configure(settings)
     ideas_handlers.configure(settings)
     karma_handlers.configure(settings)
+    webhooks_handlers.configure(settings)
     app.state.clock = clock
     if session_factory is None:
         app.state.engine = make_engine(settings.database_url)
@@ -90,7 +98,11 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.state.session_factory = session_factory
 
     # Added first, so it runs innermost: inside the session and header middleware, before any route.
-    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RequestGuard,
+        max_body_bytes=settings.max_body_bytes,
+        max_multipart_bytes=settings.max_body_bytes + settings.upload_max_file_bytes * settings.upload_max_files_per_form,
+    )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
@@ -112,7 +124,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
         app.include_router(forum_module.api_router)
         app.include_router(forum_module.router)
     app.include_router(forum_api.router)
-    for forum_router in (forum_pages.router, forum_post_pages.router, forum_admin_pages.router):
+    for forum_router in (forum_pages.router, forum_post_pages.router, forum_admin_pages.router, upload_pages.router):
         app.include_router(forum_router)
     app.include_router(ideas_api.router)
     app.include_router(ideas_pages.router)
@@ -124,7 +136,12 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(insights_api.router)
     app.include_router(insights_pages.router)
     app.include_router(worker_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(webhooks_pages.router)
     app.include_router(accounts_pages.router)
+    app.include_router(sso_pages.router)
+    app.include_router(avatar_pages.router)
+    app.include_router(privacy_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):
         app.include_router(karma_router)
 

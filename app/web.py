@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
 from babel.support import NullTranslations, Translations
@@ -36,7 +39,6 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
 )
 STATIC_SECURITY_HEADERS = (
-    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ("X-Frame-Options", "DENY"),
@@ -162,6 +164,27 @@ def _translate_filter(context, value):
 
 
 templates.env.filters["t"] = _translate_filter
+
+
+AVATAR_COLOURS = 12  # .avatar-c0 … .avatar-c11 in hearth.css, each with AA contrast for white initials
+
+
+def avatar_initials(name: str | None) -> str:
+    """One or two capital letters for a generated avatar: the first letters of the first two words."""
+    words = [word for word in re.split(r"[\s._-]+", name or "") if word]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[1][0] if len(words) > 1 else "")
+    return letters.upper()
+
+
+def avatar_colour(key: str | None) -> int:
+    """A stable colour index for a member (the same username gets the same colour on every page)."""
+    return zlib.crc32((key or "").lower().encode("utf-8")) % AVATAR_COLOURS
+
+
+templates.env.globals["avatar_initials"] = avatar_initials
+templates.env.globals["avatar_colour"] = avatar_colour
 # Each render of a creating form gets a fresh idempotency key (app.idempotency).
 templates.env.globals["new_form_key"] = new_form_key
 
@@ -322,6 +345,13 @@ def apply_security_headers(request: Request, response: Response) -> Response:
 
 def set_security_headers(request: Request, headers: MutableHeaders) -> None:
     """The security headers every answer carries, and no-store on answers for one visitor alone."""
+    csp = CONTENT_SECURITY_POLICY
+    if issuer := request.app.state.settings.oidc_issuer:
+        # The log-in button posts to Hearth, which redirects to the provider: browsers apply
+        # form-action to that redirect too, so the provider's origin must be allowed.
+        parts = urlsplit(issuer)
+        csp = f"{csp} {parts.scheme}://{parts.netloc}"
+    headers.setdefault("Content-Security-Policy", csp)
     for name, value in STATIC_SECURITY_HEADERS:
         headers.setdefault(name, value)
     if request.app.state.settings.cookie_secure:

@@ -39,13 +39,12 @@ sys.path.insert(0, str(ROOT))
 
 from app.accounts import service as accounts  # noqa: E402
 from app.accounts.models import User  # noqa: E402
-from app.cli import migrate_database  # noqa: E402
+from app.migrate import migrate_database  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine, make_session_factory, utcnow  # noqa: E402
 from app.forum import categories, service  # noqa: E402
-from app.forum.models import Post  # noqa: E402
+from app.forum.models import Post, PostVote  # noqa: E402
 from app.forum.queries import viewer_for  # noqa: E402
-from app.forum.votes import PostVote  # noqa: E402
 from app.security import hash_password  # noqa: E402
 from app.web import Viewer  # noqa: E402
 

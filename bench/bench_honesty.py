@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from sqlalchemy import text  # noqa: E402
 
 from app.ambassadors import honesty, training  # noqa: E402
-from app.cli import migrate_database  # noqa: E402
+from app.migrate import migrate_database  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine, make_session_factory  # noqa: E402
 from bench_scoring import NOW, generate  # noqa: E402

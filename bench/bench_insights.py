@@ -32,7 +32,7 @@ from sqlalchemy import func, insert, select  # noqa: E402
 from app.accounts import service as accounts  # noqa: E402
 from app.accounts.models import User, UserVisit  # noqa: E402
 from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun  # noqa: E402
-from app.cli import migrate_database  # noqa: E402
+from app.migrate import migrate_database  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine, make_session_factory, utcnow  # noqa: E402
 from app.forum.models import Category, Post, Topic  # noqa: E402

@@ -28,7 +28,7 @@ import uvicorn
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.accounts.models import User  # noqa: E402
-from app.cli import migrate_database  # noqa: E402
+from app.migrate import migrate_database  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine, make_session_factory, utcnow  # noqa: E402
 from app.main import create_app  # noqa: E402

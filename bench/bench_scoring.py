@@ -24,12 +24,11 @@ from sqlalchemy import insert, text, update  # noqa: E402
 
 from app.accounts.models import User, UserVisit  # noqa: E402
 from app.ambassadors import training  # noqa: E402
-from app.cli import migrate_database  # noqa: E402
+from app.migrate import migrate_database  # noqa: E402
 from app.config import Settings  # noqa: E402
 from app.db import make_engine, make_session_factory  # noqa: E402
-from app.forum.models import Category, Post, Topic  # noqa: E402
+from app.forum.models import Category, Post, PostVote, Topic  # noqa: E402
 from app.forum.queries import timeline as forum_timeline  # noqa: E402
-from app.forum.votes import PostVote  # noqa: E402
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 DAYS = 365

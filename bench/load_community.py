@@ -120,7 +120,7 @@ def rendered(data: str, cache_dir: str, procs: int) -> sqlite3.Connection:
 
 def load(url: str, data: str, cache_dir: str, procs: int) -> dict:
     """Load DATA into the database at URL; returns the seconds each step took."""
-    from app.cli import migrate_database
+    from app.migrate import migrate_database
     from app.config import Settings
     from app.forum.service import topic_slug
     from app.security import hash_password

@@ -14,7 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from app.cli import migrate_database
+from app.migrate import migrate_database
 from app.config import Settings
 from app.db import make_engine
 from app.main import create_app

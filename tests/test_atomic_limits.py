@@ -11,8 +11,7 @@ from sqlalchemy import func, select
 from app.accounts import service as accounts
 from app.accounts.models import LoginAttempt
 from app.db import make_engine, make_session_factory
-from app.forum.models import Post
-from app.forum.votes import PostVote
+from app.forum.models import Post, PostVote
 from app.main import create_app
 from tests.conftest import START, FixedClock, make_settings
 from tests.factories import PASSWORD, make_user

@@ -11,7 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
-from app.cli import alembic_config
+from app.migrate import alembic_config
 from app.db import make_engine
 from app.models import metadata
 

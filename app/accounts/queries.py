@@ -8,7 +8,8 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Group, GroupMembership, User, UserVisit
+from app.accounts.models import Group, GroupMembership, User, UserAvatar, UserVisit
+from app.uploads import Upload
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class MemberProfile:
     roles: tuple[str, ...]
     visit_days: int
     last_active: date | None = None
+    avatar_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ def profile(session: Session, username: str) -> MemberProfile | None:
         select(
             User.id, User.username, User.display_name, User.bio, User.created_at, User.last_seen_at,
             select(func.count()).where(UserVisit.user_id == User.id).scalar_subquery().label("visit_days"),
+            avatar_file_subquery(User.id).label("avatar_file"),
         ).where(User.username_key == username.strip().lower())
     ).first()
     if row is None:
@@ -58,7 +61,23 @@ def profile(session: Session, username: str) -> MemberProfile | None:
         roles=tuple(roles),
         visit_days=row.visit_days,
         last_active=last_active(session, [row.id]).get(row.id),
+        avatar_url=avatar_url(row.avatar_file),
     )
+
+
+def avatar_file_subquery(user_id_column):
+    """Scalar subquery: the stored file name of a member's avatar (NULL without one), for joins."""
+    return (
+        select(Upload.sha256 + "." + Upload.extension)
+        .join(UserAvatar, UserAvatar.upload_id == Upload.id)
+        .where(UserAvatar.user_id == user_id_column)
+        .scalar_subquery()
+    )
+
+
+def avatar_url(file_name: str | None) -> str | None:
+    """The avatar's URL from the stored file name the subquery gives."""
+    return f"/uploads/{file_name}" if file_name else None
 
 
 # --- "last active": the one definition every page and signal uses ---

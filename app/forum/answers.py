@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.events import publish
 from app.forum.events import AnswerAccepted, AnswerUnaccepted
+from app.forum.lookup import get_visible_topic
 from app.forum.models import Post, Topic
 from app.forum.permissions import can_accept_answer
-from app.forum.service import get_visible_topic
 from app.i18n import N_
 from app.web import Viewer
 

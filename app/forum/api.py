@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app.accounts.auth import MemberDep
 from app.db import SessionDep, write_or_busy
 from app.errors import NotFound
-from app.forum import answers, browse, editing, service
+from app.forum import answers, browse, editing, lookup, service
 from app.forum.models import Post
 from app.forum.schemas import (
     AcceptAnswer,
@@ -161,7 +161,7 @@ def read_post(request: Request, post_id: Id, db: SessionDep):
 
 
 def _read_post(db, viewer, post_id: int) -> PostRead:
-    post, topic = service.get_visible_post(db, viewer, post_id)
+    post, topic = lookup.get_visible_post(db, viewer, post_id)
     _url, page, _n = browse.page_of_post(db, viewer, topic.id, post.post_number)
     for item in browse.topic_page(db, viewer, topic.id, page).posts:
         if item.id == post.id:

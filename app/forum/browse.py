@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
+from app.accounts.queries import avatar_file_subquery, avatar_url
 from app.errors import NotFound
 from app.forum import markdown
 from app.forum.lists import (  # noqa: F401  (pages, the API and activity read the lists through browse)
@@ -98,6 +99,7 @@ class PostView:
     can_edit: bool
     can_accept: bool
     score: int
+    author_avatar_url: str | None = None
 
     @property
     def excerpt(self) -> str:
@@ -163,11 +165,14 @@ def _post_view(viewer: Viewer, row, topic: Topic, moderator: bool) -> PostView:
             and can_accept_answer(viewer, topic.author_id)
         ),
         score=post.score,
+        author_avatar_url=avatar_url(row.avatar_file),
     )
 
 
 def _posts_query():
-    return select(Post, User.username, User.display_name).outerjoin(User, User.id == Post.author_id)
+    return select(
+        Post, User.username, User.display_name, avatar_file_subquery(Post.author_id).label("avatar_file")
+    ).outerjoin(User, User.id == Post.author_id)
 
 
 def topic_page(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.events import publish
-from app.forum import service
+from app.forum import lookup, service
 from app.forum.events import PostEdited
 from app.forum.models import Post, PostRevision, Topic
 from app.forum.permissions import can_edit_post, can_moderate
@@ -42,7 +42,7 @@ def edit_post(
     Each edit stores a PostRevision, except the author's own edits within edit_grace_seconds
     of posting.
     """
-    post, topic = service.get_visible_post(session, viewer, post_id)
+    post, topic = lookup.get_visible_post(session, viewer, post_id)
     if post.deleted_at is not None or not can_edit_post(viewer, post.author_id, topic.locked):
         raise Forbidden(N_("You may not edit this post."))
     errors: dict[str, str] = {}
@@ -137,7 +137,7 @@ def word_diff(old: str, new: str) -> Markup:
 
 def revisions(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Topic, list[RevisionView]]:
     """A visible post's revisions, newest first, each with its diff against the one before."""
-    post, topic = service.get_visible_post(session, viewer, post_id)
+    post, topic = lookup.get_visible_post(session, viewer, post_id)
     if post.hidden_at is not None and not can_moderate(viewer) and viewer.id != post.author_id:
         raise NotFound(N_("This post does not exist or you may not see it."))
     rows = session.execute(
@@ -171,7 +171,7 @@ def revert_post(session: Session, settings, viewer: Viewer, post_id: int, versio
     """
     if not can_moderate(viewer):
         raise Forbidden(N_("Only moderators can revert posts."))
-    post, topic = service.get_visible_post(session, viewer, post_id)
+    post, topic = lookup.get_visible_post(session, viewer, post_id)
     rows = {
         rev.number: rev
         for rev in session.scalars(select(PostRevision).where(PostRevision.post_id == post.id))

@@ -1,11 +1,11 @@
-"""Forum handlers: keep the search index current and fan posts out as notifications."""
+"""Forum handlers: keep the search index and upload links current and fan posts out as notifications."""
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
 from app.events import subscribe
-from app.forum import notifications, search
+from app.forum import notifications, search, uploads
 from app.forum.events import AnswerAccepted, PostCreated, PostDeleted, PostEdited, PostHidden, PostRestored
 
 _settings = None
@@ -46,6 +46,11 @@ def reindex(session: Session, event: PostRestored) -> None:
     search.index_post(session, event.post_id)
 
 
+def link_uploads(session: Session, event) -> None:
+    """Keep post_upload in step with the images a new or edited post shows."""
+    uploads.link_post(session, event.post_id)
+
+
 def notify_created(session: Session, event: PostCreated) -> None:
     """Notify the topic author, quoted authors and mentioned members."""
     notifications.on_post_created(session, current_settings(), event)
@@ -61,6 +66,8 @@ def register() -> None:
     subscribe(PostCreated, index_created)
     subscribe(PostCreated, notify_created)
     subscribe(PostEdited, index_edited)
+    subscribe(PostCreated, link_uploads)
+    subscribe(PostEdited, link_uploads)
     subscribe(PostHidden, unindex)
     subscribe(PostDeleted, unindex)
     subscribe(PostRestored, reindex)

@@ -17,6 +17,9 @@ POSTING_ACCESS = ("members", "staff", "groups")
 TOPIC_FORMS = ("any", "ideas")
 POSTING_ACTIONS = ("topic", "reply")
 TOPIC_KINDS = ("question", "discussion")
+# Kinds of notification. idea_status is written by the ideas domain; digest and reengage by the
+# worker and managers; invitation (roles and invitations) by the ambassadors domain.
+NOTIFICATION_KINDS = ("mentioned", "quoted", "reply", "accepted", "idea_status", "digest", "reengage", "invitation")
 
 
 class Category(Base):
@@ -245,3 +248,30 @@ class Suspension(Base):
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
     lifted_at: Mapped[datetime | None]
+
+
+class PostUpload(Base):
+    """An uploaded image (by content address) that a post's text shows; kept in step on every write."""
+
+    __tablename__ = "post_upload"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class PostVote(Base):
+    """A member's current vote on a post: +1, -1, or 0 once withdrawn."""
+
+    __tablename__ = "post_vote"
+    __table_args__ = (
+        UniqueConstraint("voter_id", "post_id"),
+        Index("ix_post_vote_post", "post_id"),
+        Index("ix_post_vote_voter_updated", "voter_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    voter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
+    value: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -14,6 +14,7 @@ from app.accounts.auth import MemberDep
 from app.db import SessionDep
 from app.errors import ValidationFailed
 from app.forum import moderation, notifications
+from app.forum.queries.unsubscribe import read_unsubscribe_token
 from app.guard import Id, Page
 from app.i18n import N_
 from app.inputs import IdField
@@ -118,7 +119,7 @@ def unsubscribe_confirm(request: Request, token: str):
     """Show what the link turns off, with one button (no login needed)."""
     settings = request.app.state.settings
     try:
-        _, kind = notifications.read_unsubscribe_token(settings, token)
+        _, kind = read_unsubscribe_token(settings, token)
     except ValidationFailed as error:
         return render(request, "forum/notifications_unsubscribe.html", {"error": error.message}, status_code=400)
     return render(

@@ -10,13 +10,13 @@ from datetime import datetime
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from app import security
 from app.accounts.models import Group, GroupMembership, User
 from app.errors import NotFound, ValidationFailed
 from app.forum.events import AnswerAccepted, PostCreated
-from app.forum.models import Notification, NotificationSetting, Post, Topic
+from app.forum.models import NOTIFICATION_KINDS, Notification, NotificationSetting, Post, Topic
 from app.forum.permissions import can_see_category
 from app.forum.queries import category_access, visible_category_ids
+from app.forum.queries.unsubscribe import read_unsubscribe_token, unsubscribe_url
 from app.i18n import N_
 from app.mail import queue_email
 from app.web import Viewer, render_email, translations_for
@@ -24,7 +24,7 @@ from app.web import Viewer, render_email, translations_for
 # Precedence: a member gets one notification per post, of the strongest kind that applies.
 # idea_status is written by the ideas domain (ideas sits above the forum in the import order).
 # digest and reengage are sent by the worker and by managers (ambassadors domain), not per post.
-KINDS = ("mentioned", "quoted", "reply", "accepted", "idea_status", "digest", "reengage")
+KINDS = NOTIFICATION_KINDS
 KIND_LABELS = {
     "idea_status": N_("Status changes of ideas I proposed, voted for or follow"),
     "reply": N_("Replies to my topics"),
@@ -40,11 +40,7 @@ SUBJECTS = {
     "mentioned": N_("%(actor)s mentioned you in “%(title)s”"),
     "accepted": N_("Your answer in “%(title)s” was accepted"),
 }
-# Invitations into roles and changes to a member's roles, written by the ambassadors domain.
-KINDS = (*KINDS, "invitation")
 KIND_LABELS["invitation"] = N_("Invitations into community roles and changes to my roles")
-UNSUBSCRIBE_PURPOSE = "unsubscribe"
-UNSUBSCRIBE_MAX_AGE = 10 * 365 * 86400
 PER_PAGE = 30
 
 
@@ -155,19 +151,6 @@ def set_email_preferences(session: Session, user_id: int, enabled: set[str]) -> 
         set_email_preference(session, user_id, kind, kind in enabled)
 
 
-def unsubscribe_token(settings, user_id: int, kind: str) -> str:
-    """A signed token that turns off one kind of e-mail for one member, without logging in."""
-    return security.sign(settings, UNSUBSCRIBE_PURPOSE, {"u": user_id, "k": kind})
-
-
-def read_unsubscribe_token(settings, token: str) -> tuple[int, str]:
-    """The (member, kind) of a valid token, else ValidationFailed."""
-    payload = security.unsign(settings, UNSUBSCRIBE_PURPOSE, token, UNSUBSCRIBE_MAX_AGE)
-    if not isinstance(payload, dict) or payload.get("k") not in KINDS or not isinstance(payload.get("u"), int):
-        raise ValidationFailed(N_("This unsubscribe link is invalid. Change your e-mail settings after logging in."))
-    return payload["u"], payload["k"]
-
-
 def apply_unsubscribe(session: Session, settings, token: str) -> tuple[int, str]:
     """Turn off the e-mail kind a token names; returns (member id, kind)."""
     user_id, kind = read_unsubscribe_token(settings, token)
@@ -211,7 +194,7 @@ def _send_emails(session: Session, settings, notes: list[Notification], title: s
             "site_name": settings.site_name,
             "link": f"{settings.base_url}/t/{note.topic_id}/{number}",
             "preferences_link": f"{settings.base_url}/notifications/preferences",
-            "unsubscribe_link": f"{settings.base_url}/notifications/unsubscribe/{unsubscribe_token(settings, user.id, note.kind)}",
+            "unsubscribe_link": unsubscribe_url(settings, user.id, note.kind),
         }
         subject = gettext(SUBJECTS[note.kind]) % {"actor": actor_name, "title": title}
         queue_email(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, File, Form, Request, UploadFile
 from starlette.responses import RedirectResponse
 
 from app.db import SessionDep, bookkeep, write_or_busy
 from app.errors import AppError, NotFound
 from app.forum import browse, reading, service, votes
+from app.forum.upload_pages import attach_images
 from app.forum.models import Post
 from app.forum.queries import category_catalog
 from app.guard import Id, OptionalId, Page
@@ -20,6 +21,7 @@ from app.web import earlier_submission, get_now, redirect, render, submitted, vi
 
 router = APIRouter()
 FormStr = Annotated[str, Form()]
+ImageFiles = Annotated[list[UploadFile] | None, File()]
 TOPIC_REF_RE = re.compile(r"^(\d{1,18})(?:-.*)?$")
 
 LIST_TITLES = {
@@ -157,8 +159,10 @@ def new_topic(
     tags: FormStr = "",
     action: FormStr = "post",
     form_key: FormStr = "",
+    images: ImageFiles = None,
 ):
-    """Create a topic, or show a preview of it (the form keeps everything typed)."""
+    """Create a topic, or show a preview of it (the form keeps everything typed); images sent
+    with the form (no JavaScript) are stored and shown at the end of the text."""
     from app.accounts.auth import require_member
 
     viewer = require_member(request)
@@ -169,6 +173,7 @@ def new_topic(
     if earlier := earlier_submission(request, db, viewer.id, form_key, "topic"):
         return earlier
     try:
+        body = attach_images(request, db, viewer, images, body)
         topic = write_or_busy(db, lambda: service.create_topic(
             db, request.app.state.settings, viewer, category_id=category_id, title=title, body=body,
             kind=kind, tags=tags, now=get_now(request),
@@ -245,7 +250,7 @@ def post_permalink(request: Request, topic_id: Id, post_number: Id, db: SessionD
 @router.post("/t/{topic_id}/reply")
 def reply(
     request: Request, topic_id: Id, db: SessionDep, body: FormStr = "", action: FormStr = "post", page: Page = 1,
-    form_key: FormStr = "",
+    form_key: FormStr = "", images: ImageFiles = None,
 ):
     """Post a reply, or preview it; errors re-render the topic with the text kept."""
     from app.accounts.auth import require_member
@@ -257,6 +262,7 @@ def reply(
     if earlier := earlier_submission(request, db, viewer.id, form_key, "reply"):
         return earlier
     try:
+        body = attach_images(request, db, viewer, images, body)
         post = write_or_busy(db, lambda: service.create_reply(
             db, request.app.state.settings, viewer, topic_id=topic_id, body=body, now=get_now(request)
         ))

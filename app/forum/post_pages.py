@@ -12,7 +12,7 @@ from app.accounts.auth import require_member
 from app.db import SessionDep
 from app.errors import AppError, Forbidden, NotFound
 from app.forum import activity as activity_queries
-from app.forum import answers, browse, editing, service
+from app.forum import answers, browse, editing, lookup, service
 from app.forum.pages import error_headers
 from app.forum.permissions import can_edit_post, can_moderate
 from app.guard import Id, Page
@@ -33,7 +33,7 @@ def _permalink(db, viewer, topic_id: int, number: int) -> str:
 def post_link(request: Request, post_id: Id, db: SessionDep):
     """Short link to a post by id (used by quotes): redirects to its place in the topic."""
     viewer = viewer_of(request)
-    post, topic = service.get_visible_post(db, viewer, post_id)
+    post, topic = lookup.get_visible_post(db, viewer, post_id)
     return redirect(_permalink(db, viewer, topic.id, post.post_number), status_code=302)
 
 
@@ -57,7 +57,7 @@ def _edit_page(request: Request, post, topic, *, values, errors=None, message=No
 def edit_form(request: Request, post_id: Id, db: SessionDep):
     """The edit form of a post (authors and moderators)."""
     viewer = require_member(request)
-    post, topic = service.get_visible_post(db, viewer, post_id)
+    post, topic = lookup.get_visible_post(db, viewer, post_id)
     if post.deleted_at is not None or not can_edit_post(viewer, post.author_id, topic.locked):
         raise Forbidden(N_("You may not edit this post."))
     tags = ", ".join(browse.topic_tags(db, [topic.id]).get(topic.id, ()))
@@ -76,7 +76,7 @@ def edit(
 ):
     """Save an edit (a revision unless within the author's grace period), or preview it."""
     viewer = require_member(request)
-    post, topic = service.get_visible_post(db, viewer, post_id)
+    post, topic = lookup.get_visible_post(db, viewer, post_id)
     first = post.post_number == 1
     values = {"body": body, "title": title, "tags": tags}
     if action == "preview":

@@ -144,6 +144,15 @@ def remove_post(session: Session, post_id: int) -> None:
     session.execute(text("DELETE FROM post_search WHERE post_id = :id"), {"id": post_id})
 
 
+def drop_removed_terms(session: Session) -> None:
+    """Rewrite the SQLite index without the entries of changed or removed posts (FTS5 otherwise
+    keeps their terms in old segments until a merge); used when a member's account is erased.
+    PostgreSQL replaces a post's row, which vacuum then frees like any other row."""
+    session.flush()
+    if is_sqlite(session):
+        session.execute(text("INSERT INTO post_search(post_search) VALUES ('optimize')"))
+
+
 def index_post(session: Session, post_id: int) -> None:
     """(Re)index one post; posts that may not be shown are removed instead."""
     session.flush()

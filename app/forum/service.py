@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import User
 from app.db import insert_ignore
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, ValidationFailed
 from app.events import publish
 from app.forum import markdown, moderation
+from app.forum.answers import unaccept_answer
 from app.forum.events import PostCreated, PostDeleted
+from app.forum.lookup import get_visible_post, get_visible_topic
 from app.forum.models import TOPIC_KINDS, Category, Post, Tag, Topic, TopicRead, TopicTag
 from app.forum.permissions import can_moderate, can_post_in_category, can_see_category, posting_refusal
 from app.forum.queries import category_access_by_id, visible_category_ids
@@ -251,32 +253,6 @@ def create_topic(
     return topic
 
 
-def get_visible_topic(session: Session, viewer: Viewer, topic_id: int, *, for_update: bool = False) -> Topic:
-    """A topic the viewer may see, or NotFound (restricted and hidden topics do not leak)."""
-    statement = select(Topic).where(Topic.id == topic_id)
-    if for_update:
-        statement = statement.with_for_update()
-    topic = session.scalar(statement)
-    if topic is None or topic.category_id not in visible_category_ids(session, viewer):
-        raise NotFound(N_("This topic does not exist or you may not see it."))
-    if topic.hidden_at is not None and not can_moderate(viewer) and topic.author_id != viewer.id:
-        raise NotFound(N_("This topic does not exist or you may not see it."))
-    return topic
-
-
-def get_visible_post(session: Session, viewer: Viewer, post_id: int) -> tuple[Post, Topic]:
-    """A post (and its topic) the viewer may see, or NotFound."""
-    missing = NotFound(N_("This post does not exist or you may not see it."))
-    post = session.get(Post, post_id)
-    if post is None:
-        raise missing
-    try:
-        topic = get_visible_topic(session, viewer, post.topic_id)
-    except NotFound:
-        raise missing from None  # a hidden post must answer exactly like a missing one
-    return post, topic
-
-
 def create_reply(
     session: Session,
     settings,
@@ -356,8 +332,6 @@ def delete_post(session: Session, viewer: Viewer, post_id: int, now: datetime) -
     if post.deleted_at is not None:
         return post
     if topic.accepted_post_id == post.id:
-        from app.forum.answers import unaccept_answer  # answers builds on this module
-
         unaccept_answer(session, viewer, topic.id, now, check=False)
     post.deleted_at = now
     topic.reply_count -= 1

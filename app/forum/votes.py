@@ -1,4 +1,4 @@
-"""Votes on posts: the PostVote model and the race-free vote command.
+"""Votes on posts: the race-free vote command over PostVote rows.
 
 One row per (voter, post); value is +1, -1 or 0 (withdrawn). A withdrawn vote keeps its row at 0
 so every later change is a conditional UPDATE of one known row, which is what makes the karma
@@ -10,16 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, UniqueConstraint, func, select, update
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from app.accounts.models import Group, GroupMembership, User
-from app.db import Base, insert_ignore, lock_keys
+from app.db import insert_ignore, lock_keys
 from app.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
 from app.events import publish
 from app.forum.events import PostVoted
-from app.forum.models import Post, Topic
+from app.forum.models import Post, PostVote, Topic
 from app.forum.moderation import active_suspension
 from app.forum.permissions import can_moderate
 from app.forum.queries import visible_category_ids
@@ -28,24 +28,6 @@ from app.web import Viewer
 
 VOTE_VALUES = (-1, 0, 1)
 CHANGE_ATTEMPTS = 5
-
-
-class PostVote(Base):
-    """A member's current vote on a post: +1, -1, or 0 once withdrawn."""
-
-    __tablename__ = "post_vote"
-    __table_args__ = (
-        UniqueConstraint("voter_id", "post_id"),
-        Index("ix_post_vote_post", "post_id"),
-        Index("ix_post_vote_voter_updated", "voter_id", "updated_at"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    voter_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
-    post_id: Mapped[int] = mapped_column(ForeignKey("post.id", ondelete="CASCADE"))
-    value: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import User
 from app.accounts.service import username_key
 from app.forum import search
-from app.forum.models import Category
-from app.forum.votes import PostVote
+from app.forum.models import Category, PostVote
 from app.importers.models import ImportedAward
 from app.importers.stackexchange_content import SITE_RE, plain_text, username_for
 from app.importers.stackexchange_karma import ImportedVote, ledger_rows

@@ -14,6 +14,7 @@ from app.ambassadors import backtest, prior, scoring
 from app.ambassadors.models import PROFILES
 from app.db import make_engine, make_session_factory, utcnow
 from app.importers.stackexchange import import_stackexchange
+from app.migrate import MIGRATIONS_DIR, migrate_database
 
 K = 25
 METHODS = (*PROFILES, *backtest.BASELINES)
@@ -48,17 +49,13 @@ def read_splits(path: Path) -> dict[str, list[tuple[datetime, int]]]:
 
 def _fingerprint(directory: Path) -> str:
     """Names, sizes and times of the dump files plus the schema's newest migration."""
-    from app.cli import ROOT
-
     parts = [f"{p.name}:{p.stat().st_size}:{int(p.stat().st_mtime)}" for p in sorted(directory.glob("*.xml"))]
-    parts += sorted(p.name for p in (ROOT / "migrations" / "versions").glob("*.py"))
+    parts += sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("*.py"))
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def site_database(directory: Path, cache: Path, settings) -> str:
     """URL of a SQLite database holding the site's dump, imported now unless the cache has it."""
-    from app.cli import migrate_database
-
     cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"{directory.name}-{_fingerprint(directory)}.db"
     url = f"sqlite:///{path}"

@@ -6,8 +6,7 @@ from sqlalchemy import and_, func, or_, select, update
 
 from app.accounts.models import User, UserVisit
 from app.db import is_sqlite
-from app.forum.models import Category, Post, Tag, Topic, TopicTag
-from app.forum.votes import PostVote
+from app.forum.models import Category, Post, PostVote, Tag, Topic, TopicTag
 from app.importers.models import ImportSource
 from app.importers.stackexchange_karma import pearson
 from app.importers.stackexchange_run import CHUNK, ImportRun

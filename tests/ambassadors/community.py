@@ -8,8 +8,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User, UserVisit
-from app.forum.models import Category, Flag, Post, PostRevision, Suspension, Topic
-from app.forum.votes import PostVote
+from app.forum.models import Category, Flag, Post, PostRevision, PostVote, Suspension, Topic
 from app.karma.models import KarmaEntry, KarmaFlag
 
 _counter = itertools.count(1)

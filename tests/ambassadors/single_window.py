@@ -87,8 +87,7 @@ def votes_given_by_member(session: Session, since, until) -> dict[int, tuple[int
     """Votes each member cast in [since, until) on others' posts: (votes, distinct members voted for)."""
     from sqlalchemy import distinct, func
 
-    from app.forum.models import Post
-    from app.forum.votes import PostVote
+    from app.forum.models import Post, PostVote
 
     rows = session.execute(
         select(PostVote.voter_id, func.count(), func.count(distinct(Post.author_id)))
@@ -104,8 +103,7 @@ def upvote_concentration_by_member(session: Session, since, until, top: int = 3)
     frequent voters (1.0 = all from a handful of accounts); members with no upvotes are left out."""
     from sqlalchemy import case, func
 
-    from app.forum.models import Post
-    from app.forum.votes import PostVote
+    from app.forum.models import Post, PostVote
 
     pairs = (
         select(Post.author_id.label("author_id"), PostVote.voter_id.label("voter_id"), func.count().label("votes"))

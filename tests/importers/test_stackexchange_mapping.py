@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from app.accounts.models import User, UserVisit
 from app.forum import search
-from app.forum.models import Category, Post, PostRevision, Tag, Topic, TopicTag
+from app.forum.models import Category, Post, PostRevision, PostVote, Tag, Topic, TopicTag
 from app.forum.counters import counter_drift
-from app.forum.votes import PostVote, score_drift
+from app.forum.votes import score_drift
 from app.importers.models import ImportedAward, ModeratorNomination
 from app.karma.models import KarmaCapDay, KarmaEntry
 from app.security import verify_password

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.accounts.models import User
-from app.forum.models import Category, Post, PostRevision, Topic
+from app.forum.models import Category, Post, PostRevision, PostVote, Topic
 from app.forum.counters import counter_drift
-from app.forum.votes import PostVote, score_drift
+from app.forum.votes import score_drift
 from app.importers.models import ImportSource
 from tests.importers.conftest import run_import, table_counts
 

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 from app.accounts.models import User
 from app.db import make_engine, make_session_factory
 from app.errors import AppError
-from app.forum.models import Post
+from app.forum.models import Post, PostVote
 from app.forum.vote_pages import vote_with_retry
-from app.forum.votes import PostVote, score_drift
+from app.forum.votes import score_drift
 from app.karma import handlers
 from app.karma.models import KarmaCapDay
 from app.karma.service import karma_drift

@@ -12,9 +12,9 @@ from app.accounts.models import User
 from app.errors import AppError
 from app.forum import answers as forum_answers
 from app.forum import service as forum_service
-from app.forum.models import Post, Topic
+from app.forum.models import Post, PostVote, Topic
 from app.forum.queries import viewer_for
-from app.forum.votes import PostVote, cast_vote, score_drift
+from app.forum.votes import cast_vote, score_drift
 from app.karma import handlers
 from app.karma.service import karma_drift
 from tests.conftest import START, make_settings

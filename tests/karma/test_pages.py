@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.accounts.models import UserVisit
 from app.forum import answers as forum_answers
-from app.forum.models import Post
+from app.forum.models import Post, PostVote
 from app.forum.queries import viewer_for
-from app.forum.votes import PostVote, cast_vote
+from app.forum.votes import cast_vote
 from app.karma import jobs
 from tests.conftest import csrf_of, post_form
 from tests.factories import count_statements, log_in

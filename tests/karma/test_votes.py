@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app.errors import Forbidden, NotFound, RateLimited
 from app.forum import answers as forum_answers
 from app.forum import service as forum_service
-from app.forum.models import Post, Suspension
-from app.forum.votes import PostVote, cast_vote, recompute_scores, score_drift
+from app.forum.models import Post, PostVote, Suspension
+from app.forum.votes import cast_vote, recompute_scores, score_drift
 from app.karma.models import KarmaEntry
 from app.karma.service import karma_drift, recompute_totals
 from app.forum.queries import viewer_for

@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from sqlalchemy import select
 
 from app.accounts.models import UserVisit
@@ -17,24 +16,8 @@ from app.mail import OutboxEmail, queue_email
 from app.worker import Job, JobRun, run_pass
 from tests.conftest import make_settings
 from tests.factories import make_user
-from tests.mail.smtp import SmtpServer
 
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def committed(make_database):
-    """A fresh database whose rows the worker really commits (the worker opens its own sessions)."""
-    url = make_database()
-    engine = make_engine(url)
-    yield url, make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 def settings_for(url, smtp, **extra):
@@ -238,7 +221,7 @@ def test_the_default_jobs_run_once_a_day_and_record_their_outcome(committed, smt
     url, factory = committed
     settings = settings_for(url, smtp)
     first = run_pass(factory, settings, NOW, holder="w1")
-    assert set(first["jobs"]) == {"karma", "ambassador-scoring", "digest", "reengagement", "role-review", "form-keys"}
+    assert set(first["jobs"]) == {"karma", "ambassador-scoring", "digest", "reengagement", "role-review", "form-keys", "orphan-uploads"}
     assert first["jobs"]["reengagement"] == {"enabled": False, "sent": 0}
     assert run_pass(factory, settings, NOW + timedelta(hours=1), holder="w2")["jobs"] == {}
     with factory() as session:

@@ -12,7 +12,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from app.db import make_engine, make_session_factory
 from app.mail import OutboxEmail, queue_email
 from app.worker import run_pass
 from tests.conftest import make_settings
@@ -33,14 +32,6 @@ def certificate(tmp_path_factory):
         check=True, capture_output=True,
     )
     return cert, key
-
-
-@pytest.fixture
-def factory(make_database):
-    url = make_database()
-    engine = make_engine(url)
-    yield url, make_session_factory(engine)
-    engine.dispose()
 
 
 def _server_context(certificate) -> ssl.SSLContext:
@@ -65,8 +56,8 @@ def _queue(session_factory):
         queue_email(session, kind="password_reset", to_address="tls@example.org", subject="Over TLS", body_text="x", now=NOW)
 
 
-def test_starttls_with_login(factory, certificate):
-    url, session_factory = factory
+def test_starttls_with_login(committed, certificate):
+    url, session_factory = committed
     recorder, logins, port = Recorder(), Logins(), free_port()
     controller = Controller(recorder, hostname="127.0.0.1", port=port, tls_context=_server_context(certificate),
                             require_starttls=True, authenticator=logins, auth_required=True)
@@ -82,8 +73,8 @@ def test_starttls_with_login(factory, certificate):
     assert logins.seen == [(b"relay", b"s3cret-relay")]
 
 
-def test_implicit_tls(factory, certificate):
-    url, session_factory = factory
+def test_implicit_tls(committed, certificate):
+    url, session_factory = committed
     recorder, port = Recorder(), free_port()
     controller = Controller(recorder, hostname="127.0.0.1", port=port, ssl_context=_server_context(certificate))
     controller.start()
@@ -96,8 +87,8 @@ def test_implicit_tls(factory, certificate):
     assert [m["Subject"] for m in recorder.messages] == ["Over TLS"]
 
 
-def test_an_untrusted_certificate_sends_nothing_and_retries_later(factory, certificate):
-    url, session_factory = factory
+def test_an_untrusted_certificate_sends_nothing_and_retries_later(committed, certificate):
+    url, session_factory = committed
     recorder, port = Recorder(), free_port()
     controller = Controller(recorder, hostname="127.0.0.1", port=port, tls_context=_server_context(certificate),
                             require_starttls=True)

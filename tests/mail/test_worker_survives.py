@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
@@ -20,25 +19,6 @@ from tests.mail.test_delivery import settings_for
 
 NOW = datetime(2026, 5, 4, 9, 0, tzinfo=timezone.utc)
 EVIL_NAME = "Mallory\r\nBcc: spy@evil.example"
-
-
-@pytest.fixture
-def committed(make_database):
-    """A fresh database the worker and a real app both commit to."""
-    from app.db import make_engine, make_session_factory
-
-    url = make_database()
-    engine = make_engine(url)
-    yield url, make_session_factory(engine)
-    engine.dispose()
-
-
-@pytest.fixture
-def smtp():
-    from tests.mail.smtp import SmtpServer
-
-    with SmtpServer() as server:
-        yield server
 
 
 def _reply_notification_from_evil_member(factory, settings):

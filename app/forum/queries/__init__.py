@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Group
 from app.forum.models import Category, CategoryGroup, CategoryPostingGroup
 from app.forum.permissions import CategoryAccess, can_post_in_category, visible_ids
+from app.forum.queries.unsubscribe import unsubscribe_url  # noqa: F401  (other domains build links with it)
 from app.web import Viewer
 
 
@@ -243,8 +244,7 @@ def votes_received_by_member(session: Session, since, until) -> dict[str, dict[i
     [since, until), and net_all for all time before `until`; as {metric: {member id: value}}."""
     from sqlalchemy import and_, case, distinct, func
 
-    from app.forum.models import Post
-    from app.forum.votes import PostVote
+    from app.forum.models import Post, PostVote
 
     recent = and_(*_window(PostVote.created_at, since, until)[1:]) if since is not None else True
     rows = session.execute(
@@ -279,8 +279,7 @@ def upvote_days_by_member(session: Session, since, until) -> dict[int, int]:
     """Distinct days in [since, until) on which each member's posts received upvotes from others."""
     from sqlalchemy import distinct, func
 
-    from app.forum.models import Post
-    from app.forum.votes import PostVote
+    from app.forum.models import Post, PostVote
 
     rows = session.execute(
         select(Post.author_id, func.count(distinct(func.date(PostVote.created_at))))
@@ -297,8 +296,7 @@ def upvotes_given_by_member(session: Session, since, until) -> dict[int, int]:
     """Upvotes each member cast on other members' posts in [since, until) (Discourse's likes given)."""
     from sqlalchemy import func
 
-    from app.forum.models import Post
-    from app.forum.votes import PostVote
+    from app.forum.models import Post, PostVote
 
     rows = session.execute(
         select(PostVote.voter_id, func.count()).select_from(PostVote).join(Post, Post.id == PostVote.post_id)
@@ -314,8 +312,7 @@ def helpful_answers_by_member(session: Session, start, end) -> dict[int, int]:
     accepted or reached a net score >= 1 counting only votes cast in [start, end)."""
     from sqlalchemy import case, func, or_
 
-    from app.forum.models import Post, Topic
-    from app.forum.votes import PostVote
+    from app.forum.models import Post, PostVote, Topic
 
     net = (
         select(PostVote.post_id.label("post_id"), func.sum(PostVote.value).label("net"))
@@ -358,13 +355,6 @@ def members_who_posted_before(session: Session, until) -> set[int]:
     return set(session.scalars(
         select(Post.author_id).where(Post.author_id.is_not(None), Post.created_at < until).distinct()
     ))
-
-
-def unsubscribe_url(settings, user_id: int, kind: str) -> str:
-    """The one-click link that turns off one kind of notification e-mail for one member."""
-    from app.forum.notifications import unsubscribe_token  # notifications reads this module too
-
-    return f"{settings.base_url}/notifications/unsubscribe/{unsubscribe_token(settings, user_id, kind)}"
 
 
 def suspended_until(session: Session, user_id: int, now):

@@ -14,8 +14,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.db import bucket_index, epoch_seconds, integer_rows
-from app.forum.models import Flag, Post, PostRevision, Suspension, Topic
-from app.forum.votes import PostVote
+from app.forum.models import Flag, Post, PostRevision, PostVote, Suspension, Topic
 
 
 def _answer():
