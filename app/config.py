@@ -46,6 +46,11 @@ class Settings(BaseSettings):
         False, description="Send the session cookie only over HTTPS (set true behind TLS)."
     )
     session_days: int = Field(30, description="Days a login session stays valid.")
+    web_threads: int = Field(
+        8, ge=1, le=200,
+        description="Threads per web worker process that run page handlers (each may hold a database "
+        "connection); more only adds memory on a machine with few cores.",
+    )
     max_body_bytes: int = Field(
         2 * 1024 * 1024,
         description="Largest request body accepted, in bytes; larger requests get 413 before they are read.",

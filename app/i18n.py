@@ -81,20 +81,29 @@ def translate(translator, value) -> str:
 
 
 def template_callables(translations) -> dict:
-    """gettext/ngettext/_ for templates, with Jinja's new-style %(name)s formatting and escaping."""
-    from markupsafe import Markup
+    """gettext/ngettext/_ for templates, with Jinja's new-style %(name)s formatting and escaping.
 
-    def _autoescape(context, text):
-        return Markup(text) if context.eval_ctx.autoescape else text
+    Values are escaped once each and formatted into the plain string (the same output as
+    `Markup(text) % variables`, without markupsafe's per-argument helper objects); a message
+    without variables or '%' is returned as it is.
+    """
+    from markupsafe import Markup, escape
+
+    def _format(context, text, variables):
+        if not context.eval_ctx.autoescape:
+            return text % variables
+        if not variables and "%" not in text:
+            return Markup(text)
+        return Markup(text % {name: value if isinstance(value, (int, float)) else escape(value) for name, value in variables.items()})
 
     @pass_context
     def gettext(context, message, **variables):
-        return _autoescape(context, translations.gettext(message)) % variables
+        return _format(context, translations.gettext(message), variables)
 
     @pass_context
     def ngettext(context, singular, plural, num, **variables):
         variables.setdefault("num", num)
-        return _autoescape(context, translations.ngettext(singular, plural, num)) % variables
+        return _format(context, translations.ngettext(singular, plural, num), variables)
 
     return {"gettext": gettext, "ngettext": ngettext, "_": gettext}
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from importlib import resources
+
+import anyio.to_thread
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse
@@ -48,7 +51,7 @@ from app.karma import pages as karma_pages
 from app.webhooks import handlers as webhooks_handlers
 from app.webhooks import pages as webhooks_pages
 from app.web import (
-    STATIC_DIR, add_profile_section, csrf_protect, render, security_headers, session_cookie_name, templates,
+    STATIC_DIR, SecurityHeaders, add_profile_section, csrf_protect, render, session_cookie_name, templates,
 )
 
 
@@ -71,7 +74,16 @@ def register_profile_sections() -> None:
 def create_app(settings: Settings | None = None, *, clock=utcnow, session_factory=None) -> FastAPI:
     """Build a Hearth app; tests pass their own settings, clock and session factory."""
     settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        # Sync handlers run in AnyIO's thread pool (40 threads by default); each thread that runs
+        # costs its stack, a malloc arena's share and often a pooled database connection.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Hearth",
         version=__version__,
         docs_url=None,
@@ -96,7 +108,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
         max_body_bytes=settings.max_body_bytes,
         max_multipart_bytes=settings.max_body_bytes + settings.upload_max_file_bytes * settings.upload_max_files_per_form,
     )
-    app.middleware("http")(security_headers)
+    app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

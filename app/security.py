@@ -9,14 +9,15 @@ from datetime import datetime
 from functools import lru_cache
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
-from passlib.context import CryptContext
 
 from app.config import Settings
 from app.i18n import N_, Msg
 
 
 @lru_cache(maxsize=4)
-def _crypt_context(memory_kib: int, time_cost: int) -> CryptContext:
+def _crypt_context(memory_kib: int, time_cost: int):
+    from passlib.context import CryptContext  # loaded by the first log-in, not by every page
+
     return CryptContext(
         schemes=["argon2"],
         argon2__type="ID",
@@ -26,7 +27,7 @@ def _crypt_context(memory_kib: int, time_cost: int) -> CryptContext:
     )
 
 
-def password_context(settings: Settings) -> CryptContext:
+def password_context(settings: Settings):
     """The argon2id context configured by settings (OWASP baseline by default)."""
     return _crypt_context(settings.argon2_memory_kib, settings.argon2_time_cost)
 

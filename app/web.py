@@ -12,12 +12,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from starlette.datastructures import MutableHeaders
 from starlette.responses import RedirectResponse, Response
 
 from app.errors import Forbidden
@@ -39,6 +38,11 @@ HSTS_MAX_AGE = 365 * 86400  # one year; includeSubDomains is left to the operato
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+STATIC_SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("X-Frame-Options", "DENY"),
 )
 
 
@@ -85,6 +89,9 @@ def translations_for(language: str) -> NullTranslations:
     folder = LOCALE_DIR / language / "LC_MESSAGES"
     if language == "en" or not folder.is_dir():
         return NullTranslations()
+    from babel.messages.mofile import write_mo  # the catalogue compiler: only for a page in de or nl
+    from babel.messages.pofile import read_po
+
     merged = None
     for po_path in sorted(folder.glob("*.po")):
         with po_path.open("rb") as handle:
@@ -222,6 +229,24 @@ def csrf_token(request: Request) -> str:
     return token
 
 
+class LazyCsrfToken:
+    """The session's CSRF token as a page shows it, created only when the page renders a form.
+
+    A page without forms (a topic list for a visitor) then leaves the session empty: no token to
+    make, no cookie to sign and send, and the answer is not marked as one visitor's own."""
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    def __str__(self) -> str:
+        return csrf_token(self._request)
+
+    def __html__(self) -> str:
+        return csrf_token(self._request)  # URL-safe characters only: nothing to escape
+
+
 async def csrf_protect(request: Request) -> None:
     """Reject unsafe requests that ride on the session cookie without the session's CSRF token."""
     if request.method not in UNSAFE_METHODS:
@@ -297,7 +322,7 @@ def render(
         "language": request_language(request),
         "languages": LANGUAGES,
         "flashes": pop_flashes(request),
-        "csrf_token": csrf_token(request) if "session" in request.scope else "",
+        "csrf_token": LazyCsrfToken(request) if "session" in request.scope else "",
         **template_callables(translations),
         **(context or {}),
     }
@@ -306,9 +331,24 @@ def render(
     )
 
 
-async def security_headers(request: Request, call_next):
-    """Add CSP and friends to every response; authenticated pages are never cached."""
-    return apply_security_headers(request, await call_next(request))
+class SecurityHeaders:
+    """Pure ASGI middleware adding CSP and friends to every response; authenticated pages are never
+    cached. (Starlette's BaseHTTPMiddleware would cost a task group and memory streams per request.)"""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                set_security_headers(Request(scope), MutableHeaders(scope=message))
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def session_cookie_name(settings) -> str:
@@ -330,22 +370,26 @@ def depends_on_viewer(request: Request) -> bool:
 
 def apply_security_headers(request: Request, response: Response) -> Response:
     """Set the security headers on one response (also used for 500s, which skip middleware)."""
+    set_security_headers(request, response.headers)
+    return response
+
+
+def set_security_headers(request: Request, headers: MutableHeaders) -> None:
+    """The security headers every answer carries, and no-store on answers for one visitor alone."""
     csp = CONTENT_SECURITY_POLICY
     if issuer := request.app.state.settings.oidc_issuer:
         # The log-in button posts to Hearth, which redirects to the provider: browsers apply
         # form-action to that redirect too, so the provider's origin must be allowed.
         parts = urlsplit(issuer)
         csp = f"{csp} {parts.scheme}://{parts.netloc}"
-    response.headers.setdefault("Content-Security-Policy", csp)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Content-Security-Policy", csp)
+    for name, value in STATIC_SECURITY_HEADERS:
+        headers.setdefault(name, value)
     if request.app.state.settings.cookie_secure:
         # Secure cookies mean the site is served over HTTPS: browsers should never try plain HTTP.
-        response.headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}")
+        headers.setdefault("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}")
     if depends_on_viewer(request):
-        response.headers["Cache-Control"] = "no-store"
-    return response
+        headers["Cache-Control"] = "no-store"
 
 
 def render_email(template: str, context: dict, language: str | None) -> str:

@@ -53,12 +53,18 @@ class Sink:
 
     def insert(self, name: str, items) -> None:
         """Write dict rows; columns left out take the model's scalar default (or NULL)."""
+        from app.db import CompactText, compact as db_compact
+
         columns, defaults = self._columns(name)
         if self.sqlite:
             sql = f"INSERT INTO {name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+            # CompactText columns are stored compressed on SQLite, as the ORM writes them
+            compact = {c.name for c in self.tables[name].columns if isinstance(c.type, CompactText)}
+            stored = (lambda c, v: db_compact(v) if c in compact and isinstance(v, str) else v) if compact else None
             batch = []
             for item in items:
-                batch.append(tuple(item.get(c, defaults[c]) for c in columns))
+                values = (item.get(c, defaults[c]) for c in columns)
+                batch.append(tuple(stored(c, v) for c, v in zip(columns, values)) if stored else tuple(values))
                 if len(batch) == BATCH:
                     self.db.executemany(sql, batch)
                     batch = []

@@ -18,11 +18,11 @@ from app.accounts.queries import avatar_file_subquery, avatar_url
 from app.errors import NotFound
 from app.forum import markdown
 from app.forum.lists import (  # noqa: F401  (pages, the API and activity read the lists through browse)
-    LIST_KINDS, TOPICS_PER_PAGE, Page, TopicSummary, list_topics, previous_visit_start, topic_tags,
+    LIST_KINDS, TOPICS_PER_PAGE, Page, TopicSummary, list_topics, previous_visit_start, split_tags,
+    TOPIC_TAG_NAMES, topic_tags,
 )
 from app.forum.models import Category, Post, Topic
 from app.forum.permissions import (
-    CategoryAccess,
     can_accept_answer,
     can_edit_post,
     can_moderate,
@@ -31,7 +31,7 @@ from app.forum.permissions import (
     posting_refusal,
     visible_ids,
 )
-from app.forum.queries import category_access, category_access_by_id, visible_category_ids
+from app.forum.queries import CategoryEntry, category_access_by_id, category_catalog, visible_category_ids
 from app.i18n import N_
 from app.web import Viewer
 
@@ -53,33 +53,29 @@ class CategoryInfo:
 
 
 def visible_categories(
-    session: Session, viewer: Viewer, access: list[CategoryAccess] | None = None
+    session: Session, viewer: Viewer, catalog: list[CategoryEntry] | None = None
 ) -> list[CategoryInfo]:
-    """Categories the viewer may see, in display order (`access`: category_access() already read)."""
-    by_id = {a.id: a for a in (category_access(session) if access is None else access)}
-    visible = visible_ids(viewer, by_id.values())
-    rows = session.scalars(
-        select(Category).where(Category.id.in_(visible)).order_by(Category.position, Category.name)
-    )
-    return [
-        CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position,
-                     can_post_in_category(viewer, by_id[c.id], "topic"))
-        for c in rows
-    ]
+    """Categories the viewer may see, in display order (`catalog`: category_catalog() already read)."""
+    entries = category_catalog(session) if catalog is None else catalog
+    visible = visible_ids(viewer, [entry.access for entry in entries])
+    return [_info(viewer, entry) for entry in entries if entry.access.id in visible]
 
 
 def category_by_slug(
-    session: Session, viewer: Viewer, slug: str, access: list[CategoryAccess] | None = None
+    session: Session, viewer: Viewer, slug: str, catalog: list[CategoryEntry] | None = None
 ) -> CategoryInfo:
     """A visible category, or NotFound (restricted ones do not leak)."""
-    category = session.scalar(select(Category).where(Category.slug == slug))
-    by_id = {a.id: a for a in (category_access(session) if access is None else access)}
-    access_of = by_id.get(category.id) if category is not None else None
-    if access_of is None or not can_see_category(viewer, access_of):
+    entries = category_catalog(session) if catalog is None else catalog
+    entry = next((entry for entry in entries if entry.slug == slug), None)
+    if entry is None or not can_see_category(viewer, entry.access):
         raise NotFound(N_("This category does not exist or you may not see it."))
-    c = category
-    return CategoryInfo(c.id, c.slug, c.name, c.description, c.visibility, c.topic_count, c.position,
-                        can_post_in_category(viewer, access_of, "topic"))
+    return _info(viewer, entry)
+
+
+def _info(viewer: Viewer, entry: CategoryEntry) -> CategoryInfo:
+    access = entry.access
+    return CategoryInfo(access.id, entry.slug, entry.name, entry.description, access.visibility, entry.topic_count,
+                        entry.position, can_post_in_category(viewer, access, "topic"))
 
 
 @dataclass(frozen=True)
@@ -184,7 +180,7 @@ def topic_page(
 ) -> TopicView:
     """One page of a visible topic (20 posts, or `limit` from `offset`), in a fixed number of statements."""
     row = session.execute(
-        select(Topic, Category, User.username)
+        select(Topic, Category, User.username, TOPIC_TAG_NAMES)
         .join(Category, Category.id == Topic.category_id)
         .outerjoin(User, User.id == Topic.author_id)
         .where(Topic.id == topic_id)
@@ -193,7 +189,7 @@ def topic_page(
     access = category_access_by_id(session).get(row.Topic.category_id) if row is not None else None
     if access is None or not can_see_category(viewer, access):
         raise NotFound(N_("This topic does not exist or you may not see it."))
-    topic, category, author_username = row
+    topic, category, author_username, tags = row
     if topic.hidden_at is not None and not moderator and viewer.id != topic.author_id:
         raise NotFound(N_("This topic does not exist or you may not see it."))
     # Posts are never removed (deletion is a mark), so numbers run 1..highest_post_number: the page
@@ -229,7 +225,7 @@ def topic_page(
         pinned=topic.pinned,
         locked=topic.locked,
         hidden=topic.hidden_at is not None,
-        tags=topic_tags(session, [topic.id]).get(topic.id, ()),
+        tags=split_tags(tags),
         reply_count=topic.reply_count,
         accepted=accepted,
         posts=posts,

@@ -146,6 +146,7 @@ def list_topics(
             author.username.label("author_username"), author.display_name.label("author_display_name"),
             last_poster.username.label("last_poster_username"),
             read.last_read_post_number.label("last_read"),
+            TOPIC_TAG_NAMES,
         )
         .join(Category, Category.id == Topic.category_id)
         .outerjoin(author, author.id == Topic.author_id)
@@ -199,7 +200,7 @@ def list_topics(
     rows = rows[:per_page]
     if backwards:
         rows.reverse()
-    items = _summaries(session, rows)
+    items = _summaries(rows)
     has_next = True if backwards else more
     has_previous = more if backwards else page > 1
     return Page(
@@ -220,8 +221,7 @@ def previous_visit_start(session: Session, viewer: Viewer, now: datetime) -> dat
     return created or now
 
 
-def _summaries(session: Session, rows) -> list[TopicSummary]:
-    tags = topic_tags(session, [row.id for row in rows])
+def _summaries(rows) -> list[TopicSummary]:
     return [
         TopicSummary(
             id=row.id,
@@ -239,11 +239,34 @@ def _summaries(session: Session, rows) -> list[TopicSummary]:
             pinned=row.pinned,
             locked=row.locked,
             solved=row.accepted_post_id is not None,
-            tags=tags.get(row.id, ()),
+            tags=split_tags(row.tag_names),
             unread=(max(0, row.highest_post_number - row.last_read) if row.last_read is not None else None),
         )
         for row in rows
     ]
+
+
+_TAG_SEPARATOR = "\n"  # tag names are single words
+
+
+def tag_names(topic_id_column):
+    """A topic's tag names as one column of its own row (a correlated subquery: no extra statement)."""
+    return (
+        select(func.aggregate_strings(Tag.name, _TAG_SEPARATOR))
+        .select_from(TopicTag)
+        .join(Tag, Tag.id == TopicTag.tag_id)
+        .where(TopicTag.topic_id == topic_id_column)
+        .scalar_subquery()
+        .label("tag_names")
+    )
+
+
+TOPIC_TAG_NAMES = tag_names(Topic.id)  # built once: a correlated subquery costs a millisecond to build
+
+
+def split_tags(value: str | None) -> tuple[str, ...]:
+    """The tag names of a `tag_names` column, sorted."""
+    return tuple(sorted(value.split(_TAG_SEPARATOR))) if value else ()
 
 
 def topic_tags(session: Session, topic_ids) -> dict[int, tuple[str, ...]]:

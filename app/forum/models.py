@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.accounts.models import Group, User
-from app.db import Base
+from app.db import Base, CompactText
 
 VISIBILITIES = ("public", "members", "groups")
 # Who may start topics / reply in a category (on top of seeing it): every member, staff, listed groups.
@@ -145,7 +145,7 @@ class Post(Base):
     author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     reply_to_post_id: Mapped[int | None] = mapped_column(ForeignKey("post.id", ondelete="SET NULL"))
     body_source: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(CompactText)  # a rendering cache nobody queries by content
     by_staff: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(index=True)
     edited_at: Mapped[datetime | None]

@@ -13,7 +13,7 @@ from app.errors import AppError, NotFound
 from app.forum import browse, reading, service, votes
 from app.forum.upload_pages import attach_images
 from app.forum.models import Post
-from app.forum.queries import category_access
+from app.forum.queries import category_catalog
 from app.guard import Id, OptionalId, Page
 from app.i18n import N_
 from app.inputs import parse_id
@@ -38,13 +38,14 @@ def error_headers(error: AppError) -> dict | None:
     return {"Retry-After": str(retry_after)} if retry_after else None
 
 
-def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag: str | None = None, access=None):
+def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag: str | None = None, catalog=None):
     viewer = viewer_of(request)
     if kind == "new" and not viewer.is_authenticated:
         from app.errors import Unauthorized
 
         raise Unauthorized(N_("Please log in to continue."))
-    access = category_access(db) if access is None else access
+    catalog = category_catalog(db) if catalog is None else catalog
+    access = [entry.access for entry in catalog]
     result = browse.list_topics(
         db, viewer, kind=kind, category_id=category.id if category else None, tag=tag, page=page,
         after=request.query_params.get("after"), before=request.query_params.get("before"),
@@ -66,7 +67,7 @@ def _list_page(request: Request, db, kind: str, page: int, *, category=None, tag
             "category": category,
             "tag": tag,
             "base": base,
-            "categories": browse.visible_categories(db, viewer, access),
+            "categories": browse.visible_categories(db, viewer, catalog),
         },
     )
 
@@ -110,9 +111,9 @@ def categories(request: Request, db: SessionDep):
 @router.get("/c/{slug}")
 def category(request: Request, slug: str, db: SessionDep, page: Page = 1):
     """A category's topics, pinned first."""
-    access = category_access(db)
-    info = browse.category_by_slug(db, viewer_of(request), slug, access)
-    return _list_page(request, db, "latest", page, category=info, access=access)
+    catalog = category_catalog(db)
+    info = browse.category_by_slug(db, viewer_of(request), slug, catalog)
+    return _list_page(request, db, "latest", page, category=info, catalog=catalog)
 
 
 @router.get("/tag/{name}")

@@ -12,8 +12,6 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pygal
-from pygal.style import Style
 
 SVG = "http://www.w3.org/2000/svg"
 XLINK = "http://www.w3.org/1999/xlink"
@@ -22,7 +20,14 @@ ET.register_namespace("xlink", XLINK)
 # Drawn small and scaled by the browser: at phone width (about 340 px) the 14 px labels stay
 # about 10 px; static/css/hearth.css sets the same sizes pygal laid the chart out with.
 WIDTH, HEIGHT, FONT = 480, 300, 14
-STYLE = Style(label_font_size=FONT, major_label_font_size=FONT, legend_font_size=FONT, font_family="sans-serif")
+
+
+@lru_cache(maxsize=1)
+def _style():
+    # pygal loads with the first chart: a web worker that never draws one does not hold it.
+    from pygal.style import Style
+
+    return Style(label_font_size=FONT, major_label_font_size=FONT, legend_font_size=FONT, font_family="sans-serif")
 DROPPED = {f"{{{SVG}}}script", f"{{{SVG}}}style", "script", "style"}
 
 
@@ -58,9 +63,11 @@ def render_svg(chart: Chart) -> str:
 # are drawn once per process.
 @lru_cache(maxsize=256)
 def _render(key: str, title_text: str, description: str, labels: tuple, series: tuple) -> str:
+    import pygal
+
     long_names = any(len(name) > 16 for name, _values in series)
     line = pygal.Line(
-        width=WIDTH, height=HEIGHT, explicit_size=False, js=[], css=[], disable_xml_declaration=True, style=STYLE,
+        width=WIDTH, height=HEIGHT, explicit_size=False, js=[], css=[], disable_xml_declaration=True, style=_style(),
         show_legend=True, legend_at_bottom=True, legend_at_bottom_columns=1 if long_names else min(3, len(series)),
         x_label_rotation=30, show_minor_x_labels=False, x_labels_major_count=6, truncate_legend=-1,
         show_dots=len(labels) <= 1, include_x_axis=True, no_prefix=True, margin=12,

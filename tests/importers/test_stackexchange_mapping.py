@@ -182,7 +182,7 @@ def test_badges_are_kept_as_imported_awards_and_nominations_as_ground_truth(db, 
     assert nomination.user_id == _member(db, 3).id
     assert nomination.score == 3
     assert "help moderate" in nomination.body_html
-    assert db.scalar(select(func.count()).select_from(Post).where(Post.body_html.contains("help moderate"))) == 0
+    assert not any("help moderate" in html for html in db.scalars(select(Post.body_html)))  # kept compressed on SQLite
 
 
 def test_activity_days_become_derived_visits(db, imported):

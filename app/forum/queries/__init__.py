@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import literal, select, union_all
+from dataclasses import dataclass
+
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Group
@@ -12,32 +14,110 @@ from app.forum.queries.unsubscribe import unsubscribe_url  # noqa: F401  (other 
 from app.web import Viewer
 
 
-def category_access(session: Session) -> list[CategoryAccess]:
-    """Visibility and posting facts of every category, in two statements."""
-    see = select(CategoryGroup.category_id, literal("see").label("action"), Group.name).join(
-        Group, Group.id == CategoryGroup.group_id
+@dataclass(frozen=True)
+class CategoryEntry:
+    """A category's access facts and what lists show of it, read together."""
+
+    access: CategoryAccess
+    slug: str
+    name: str
+    description: str
+    topic_count: int
+    position: int
+
+
+_GROUP_SEPARATOR = "\n"  # group names are short single-line words
+
+
+def _group_names(table, *conditions):
+    return (
+        select(func.aggregate_strings(Group.name, _GROUP_SEPARATOR))
+        .select_from(table)
+        .join(Group, Group.id == table.group_id)
+        .where(table.category_id == Category.id, *conditions)
+        .scalar_subquery()
     )
-    post = select(CategoryPostingGroup.category_id, CategoryPostingGroup.action, Group.name).join(
-        Group, Group.id == CategoryPostingGroup.group_id
-    )
-    groups: dict[tuple[int, str], set[str]] = {}
-    for category_id, action, name in session.execute(union_all(see, post)):
-        groups.setdefault((category_id, action), set()).add(name)
-    return [
-        CategoryAccess(
-            id=row.id, visibility=row.visibility, groups=frozenset(groups.get((row.id, "see"), ())),
-            topic_access=row.topic_access, reply_access=row.reply_access, topic_form=row.topic_form,
-            topic_groups=frozenset(groups.get((row.id, "topic"), ())),
-            reply_groups=frozenset(groups.get((row.id, "reply"), ())),
+
+
+def _names(value: str | None) -> frozenset[str]:
+    return frozenset(value.split(_GROUP_SEPARATOR)) if value else frozenset()
+
+
+# Built once: the statement has no parameters, and building its three subqueries costs more than running it.
+_CATALOG = select(
+    Category.id, Category.slug, Category.name, Category.description, Category.visibility,
+    Category.topic_count, Category.position, Category.topic_access, Category.reply_access,
+    Category.topic_form,
+    _group_names(CategoryGroup).label("see_groups"),
+    _group_names(CategoryPostingGroup, CategoryPostingGroup.action == "topic").label("topic_groups"),
+    _group_names(CategoryPostingGroup, CategoryPostingGroup.action == "reply").label("reply_groups"),
+).order_by(Category.position, Category.name)
+
+# Access facts are remembered for the rest of the session's transaction (a reply asks four times:
+# the topic, the posting check, the notified members, the redirect) and forgotten when it ends or
+# when anything that decides them is written (see _forget_access below).
+_ACCESS_MEMO = "hearth_category_access"
+_ACCESS_TABLES = frozenset({"category", "category_group", "category_posting_group", "user_group"})
+
+
+def category_catalog(session: Session) -> list[CategoryEntry]:
+    """Every category with its visibility and posting facts, in display order, in one statement."""
+    entries = [
+        CategoryEntry(
+            access=CategoryAccess(
+                id=row.id, visibility=row.visibility, groups=_names(row.see_groups),
+                topic_access=row.topic_access, reply_access=row.reply_access, topic_form=row.topic_form,
+                topic_groups=_names(row.topic_groups), reply_groups=_names(row.reply_groups),
+            ),
+            slug=row.slug, name=row.name, description=row.description, topic_count=row.topic_count,
+            position=row.position,
         )
-        for row in session.execute(
-            select(Category.id, Category.visibility, Category.topic_access, Category.reply_access, Category.topic_form)
-        )
+        for row in session.execute(_CATALOG)
     ]
+    session.info[_ACCESS_MEMO] = tuple(entry.access for entry in entries)
+    return entries
+
+
+def category_access(session: Session) -> list[CategoryAccess]:
+    """Visibility and posting facts of every category (one statement, once per transaction)."""
+    remembered = session.info.get(_ACCESS_MEMO)
+    if remembered is None:
+        category_catalog(session)
+        remembered = session.info[_ACCESS_MEMO]
+    return list(remembered)
+
+
+def _forget_access(session: Session, *_args) -> None:
+    session.info.pop(_ACCESS_MEMO, None)
+
+
+def _forget_access_after_transaction(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction; a savepoint's rollback is after_soft_rollback
+        _forget_access(session)
+
+
+def _forget_access_after_flush(session: Session, _context) -> None:
+    changed = (*session.new, *session.dirty, *session.deleted)
+    if any(getattr(type(obj), "__tablename__", None) in _ACCESS_TABLES for obj in changed):
+        _forget_access(session)
+
+
+def _forget_access_on_write(state) -> None:
+    if state.is_select:
+        return
+    table = getattr(state.statement, "table", None)
+    if table is None or getattr(table, "name", None) in _ACCESS_TABLES:
+        _forget_access(state.session)
+
+
+event.listen(Session, "after_transaction_end", _forget_access_after_transaction)
+event.listen(Session, "after_soft_rollback", _forget_access)
+event.listen(Session, "after_flush", _forget_access_after_flush)
+event.listen(Session, "do_orm_execute", _forget_access_on_write)
 
 
 def category_access_by_id(session: Session) -> dict[int, CategoryAccess]:
-    """The same facts keyed by category id (two statements)."""
+    """The same facts keyed by category id (one statement)."""
     return {access.id: access for access in category_access(session)}
 
 
