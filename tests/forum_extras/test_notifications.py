@@ -137,7 +137,7 @@ def test_list_badge_open_and_mark_all_read(forum, client):
         make_reply(db, topic=topic, author=member(db, name))
     log_in(client, ann)
     page = client.get("/notifications").text
-    assert 'class="badge" aria-label="2 unread">2<' in page
+    assert 'class="badge count" aria-label="2 unread">2<' in page
     assert "Ben replied to “Sourdough starter”" in page and "Cleo replied" in page
     first = db.scalars(select(Notification.id).where(Notification.user_id == ann.id).order_by(Notification.id)).first()
     opened = client.get(f"/notifications/{first}", follow_redirects=False)
