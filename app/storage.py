@@ -57,6 +57,7 @@ class LocalStorage:
         """Write through a temporary file and rename, so a reader never sees half a file."""
         path = self.path_of(name)
         if path.exists():
+            os.utime(path)  # written again now: the sweep of unclaimed files must spare it
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
