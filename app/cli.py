@@ -320,7 +320,17 @@ def worker_sentence(summary: dict) -> str:
     return (
         f"{job_part} E-mail: {mail.get('sent', 0):,} sent, {mail.get('retrying', 0):,} waiting to retry, "
         f"{mail.get('failed', 0):,} failed, {mail.get('skipped', 0):,} skipped."
+        + _webhook_part(summary.get("webhooks", {}))
     )
+
+
+def _webhook_part(hooks: dict) -> str:
+    if "error" in hooks:
+        return f" Webhooks: {hooks['error']}"
+    if not any(hooks.values()):
+        return ""
+    return (f" Webhooks: {hooks.get('delivered', 0):,} delivered, {hooks.get('retrying', 0):,} waiting to retry, "
+            f"{hooks.get('failed', 0):,} failed.")
 
 
 @cli.command("recompute-karma")

@@ -190,6 +190,31 @@ class Settings(BaseSettings):
     reengage_listed: int = Field(100, description="Members listed on the re-engagement page.")
     reengage_auto_per_run: int = Field(20, description="Automatic nudges the worker sends per run at most.")
 
+    # single sign-on with OpenID Connect (issue 16)
+    oidc_issuer: str = Field("", description="OpenID Connect issuer URL (its /.well-known/openid-configuration is read); empty turns single sign-on off.")
+    oidc_client_id: str = Field("", description="Client id Hearth is registered under at the provider.")
+    oidc_client_secret: str = Field("", description="Client secret for the provider's token endpoint; never written to logs or pages.")
+    oidc_provider_name: str = Field("", description="Name on the log-in button, e.g. the company's name (empty: 'single sign-on').")
+    oidc_scopes: str = Field("openid email profile", description="Scopes asked for; add the scope that carries the group claim if the provider needs one (e.g. groups).")
+    oidc_only: bool = Field(False, description="SSO only: hide the password form and refuse password log-in, log-in links, password resets and sign-up.")
+    oidc_group_claim: str = Field("groups", description="Claim (from the ID token or userinfo) that lists the member's groups at the provider.")
+    oidc_group_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='Provider group -> Hearth group, as JSON, e.g. {"beta": "labs"}; granted at each SSO log-in and removed when the claim no longer has it (only grants made by SSO).',
+    )
+    oidc_timeout_seconds: int = Field(10, description="Seconds before a request to the provider times out.")
+
+    # webhooks (issue 16)
+    webhook_allow_private: bool = Field(
+        False, description="Allow webhook URLs whose host resolves to a private, loopback or link-local address (off: such deliveries are refused)."
+    )
+    webhook_timeout_seconds: int = Field(10, description="Seconds a webhook endpoint has to answer.")
+    webhook_retry_minutes: list[int] = Field(
+        default_factory=lambda: [1, 5, 30, 120, 720],
+        description="Waits (minutes) before each retry after a failed delivery (non-2xx or no answer); when they run out it fails.",
+    )
+    webhook_batch_size: int = Field(50, description="Deliveries one worker pass sends at most.")
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -9,11 +9,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
-from app import __version__, worker_pages
+from app import __version__, admin_pages, worker_pages
 from app.accounts import api as accounts_api
 from app.accounts import handlers as accounts_handlers
 from app.accounts import avatar_pages
 from app.accounts import pages as accounts_pages
+from app.accounts import sso_pages
 from app.accounts.auth import load_viewer
 from app.ambassadors import api as ambassadors_api
 from app.ambassadors import invitation_api, invitation_pages, labs, roles_pages
@@ -42,6 +43,8 @@ from app.ideas import pages as ideas_pages
 from app.karma import api as karma_api
 from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
+from app.webhooks import handlers as webhooks_handlers
+from app.webhooks import pages as webhooks_pages
 from app.web import STATIC_DIR, add_profile_section, csrf_protect, security_headers, session_cookie_name, templates
 
 
@@ -52,6 +55,7 @@ def register_event_handlers() -> None:
     forum_threads.register()
     ideas_handlers.register()
     karma_handlers.register()
+    webhooks_handlers.register()
 
 
 def register_profile_sections() -> None:
@@ -74,6 +78,7 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     forum_handlers.configure(settings)
     ideas_handlers.configure(settings)
     karma_handlers.configure(settings)
+    webhooks_handlers.configure(settings)
     app.state.clock = clock
     if session_factory is None:
         app.state.engine = make_engine(settings.database_url)
@@ -119,7 +124,10 @@ def create_app(settings: Settings | None = None, *, clock=utcnow, session_factor
     app.include_router(insights_api.router)
     app.include_router(insights_pages.router)
     app.include_router(worker_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(webhooks_pages.router)
     app.include_router(accounts_pages.router)
+    app.include_router(sso_pages.router)
     app.include_router(avatar_pages.router)
     app.include_router(privacy_pages.router)
     for karma_router in (forum_vote_pages.api_router, forum_vote_pages.router, karma_api.router, karma_pages.router):

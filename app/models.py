@@ -12,6 +12,7 @@ from app.importers import models as importers_models  # noqa: F401
 from app.karma import models as karma_models  # noqa: F401
 from app import idempotency, mail, uploads  # noqa: F401
 from app import worker  # noqa: F401
+from app.webhooks import models as webhooks_models  # noqa: F401
 
 metadata = Base.metadata
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 import secrets
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
@@ -154,6 +157,27 @@ def _translate_filter(context, value):
 
 
 templates.env.filters["t"] = _translate_filter
+
+
+AVATAR_COLOURS = 12  # .avatar-c0 … .avatar-c11 in hearth.css, each with AA contrast for white initials
+
+
+def avatar_initials(name: str | None) -> str:
+    """One or two capital letters for a generated avatar: the first letters of the first two words."""
+    words = [word for word in re.split(r"[\s._-]+", name or "") if word]
+    if not words:
+        return "?"
+    letters = words[0][0] + (words[1][0] if len(words) > 1 else "")
+    return letters.upper()
+
+
+def avatar_colour(key: str | None) -> int:
+    """A stable colour index for a member (the same username gets the same colour on every page)."""
+    return zlib.crc32((key or "").lower().encode("utf-8")) % AVATAR_COLOURS
+
+
+templates.env.globals["avatar_initials"] = avatar_initials
+templates.env.globals["avatar_colour"] = avatar_colour
 # Each render of a creating form gets a fresh idempotency key (app.idempotency).
 templates.env.globals["new_form_key"] = new_form_key
 
@@ -276,6 +300,11 @@ def depends_on_viewer(request: Request) -> bool:
 def apply_security_headers(request: Request, response: Response) -> Response:
     """Set the security headers on one response (also used for 500s, which skip middleware)."""
     csp = CONTENT_SECURITY_POLICY
+    if issuer := request.app.state.settings.oidc_issuer:
+        # The log-in button posts to Hearth, which redirects to the provider: browsers apply
+        # form-action to that redirect too, so the provider's origin must be allowed.
+        parts = urlsplit(issuer)
+        csp = f"{csp} {parts.scheme}://{parts.netloc}"
     response.headers.setdefault("Content-Security-Policy", csp)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")

@@ -21,6 +21,7 @@ from sqlalchemy import Boolean, String, Text, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from app import mail
+from app.webhooks import delivery as webhook_delivery
 from app.db import Base, insert_ignore, utcnow
 
 log = logging.getLogger("hearth.worker")
@@ -200,7 +201,8 @@ def run_pass(
     session_factory: sessionmaker[Session], settings, now: datetime, *, jobs: list[Job] | None = None,
     holder: str | None = None, connection_factory=None,
 ) -> dict:
-    """One worker pass: due jobs first (they may queue mail), then the outbox; neither can stop the other."""
+    """One worker pass: due jobs first (they may queue mail), then the outbox, then webhook deliveries;
+    none can stop the others."""
     holder = holder or worker_id()
     ran = run_jobs(session_factory, settings, now, default_jobs() if jobs is None else jobs, holder)
     try:
@@ -214,7 +216,12 @@ def run_pass(
             record(session_factory, OUTBOX_JOB, now, ok, sent)
         except Exception:  # the database is gone; the next pass tries again
             log.exception("could not record the outbox pass")
-    return {"jobs": ran, "mail": sent}
+    try:
+        hooks = webhook_delivery.send_pending(session_factory, settings, now)
+    except Exception as error:  # webhooks must not stop the worker either
+        log.exception("webhook pass failed")
+        hooks = _error_summary(error)
+    return {"jobs": ran, "mail": sent, "webhooks": hooks}
 
 
 def job_status(session: Session) -> list[JobRun]:

@@ -1,7 +1,7 @@
 """The import rule of DESIGN.md §3.1, checked by walking app/ with ast.
 
-core (config db errors error_pages migrate web security events mail i18n guard inputs openapi images storage uploads)
-<- accounts <- forum <- ideas <- karma <- ambassadors <- insights. A domain may import core, itself, and a LOWER domain's queries, events,
+core (config db errors error_pages migrate web security events mail i18n guard inputs openapi images storage
+uploads) <- accounts <- forum <- ideas <- karma <- ambassadors <- insights <- webhooks. A domain may import core, itself, and a LOWER domain's queries, events,
 permissions and models (models only for foreign keys and joins). Never upward. main, cli,
 models and importers/ may import anything, and nothing else may import them. Imports inside
 functions count exactly like module-level ones. No module may take part in an import circle.
@@ -17,8 +17,8 @@ from pathlib import Path
 APP_DIR = Path(__file__).resolve().parent.parent / "app"
 
 CORE = {"config", "db", "errors", "error_pages", "migrate", "web", "security", "events", "mail", "i18n", "demo_context", "idempotency", "guard", "inputs", "openapi", "images", "storage", "uploads"}
-DOMAINS = ["accounts", "forum", "ideas", "karma", "ambassadors", "insights"]  # lowest first
-COMPOSITION = {"main", "cli", "models", "importers", "demo", "worker", "worker_pages", "privacy"}
+DOMAINS = ["accounts", "forum", "ideas", "karma", "ambassadors", "insights", "webhooks"]  # lowest first
+COMPOSITION = {"main", "cli", "models", "importers", "demo", "worker", "worker_pages", "admin_pages", "privacy"}
 LOWER_DOMAIN_PUBLIC = {"queries", "events", "permissions", "models"}
 # Named exceptions to the rule, each with its reason.
 EXTRA_ALLOWED = {

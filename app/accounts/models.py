@@ -182,6 +182,20 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class SsoIdentity(Base):
+    """An account's identity at the OpenID Connect provider (issuer + subject), linked once."""
+
+    __tablename__ = "sso_identity"
+    __table_args__ = (UniqueConstraint("issuer", "subject"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    last_login_at: Mapped[datetime | None]
+
+
 class UserAvatar(Base):
     """The uploaded image a member shows as their avatar (none: the generated initials)."""
 

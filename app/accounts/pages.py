@@ -6,13 +6,13 @@ import time
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from sqlalchemy import select
 
 from app.accounts import auth, queries, recovery, service, tracking
 from app.accounts.models import ApiToken
 from app.db import SessionDep
-from app.errors import AppError, NotFound, ValidationFailed
+from app.errors import AppError, Forbidden, NotFound, ValidationFailed
 from app.guard import Id
 from app.i18n import N_
 from app.web import LANGUAGES, flash, get_now, profile_sections, redirect, render, request_language, viewer_of
@@ -21,7 +21,17 @@ router = APIRouter()
 FormStr = Annotated[str, Form()]
 
 
-def _safe_next(target: str | None) -> str:
+def password_login_allowed(request: Request) -> None:
+    """In SSO-only mode every password path (log-in, links, resets, sign-up) is closed."""
+    settings = request.app.state.settings
+    if settings.oidc_only and settings.oidc_issuer and settings.oidc_client_id:
+        raise Forbidden(N_("This forum logs members in through single sign-on only."))
+
+
+PasswordPaths = [Depends(password_login_allowed)]
+
+
+def safe_next(target: str | None) -> str:
     """Only local paths are followed after login (no open redirects)."""
     if not target:
         return "/"
@@ -37,7 +47,7 @@ def register_form(request: Request):
     return render(request, "accounts/register.html", {"values": {}, "errors": {}})
 
 
-@router.post("/register")
+@router.post("/register", dependencies=PasswordPaths)
 def register(
     request: Request,
     db: SessionDep,
@@ -91,7 +101,7 @@ def verify(request: Request, token: str, db: SessionDep):
 @router.get("/login")
 def login_form(request: Request, next: str = "/"):
     """The login form."""
-    return render(request, "accounts/login.html", {"next": _safe_next(next), "values": {}})
+    return render(request, "accounts/login.html", {"next": safe_next(next), "values": {}})
 
 
 PENDING_WAIT_SECONDS = 10.0
@@ -116,7 +126,7 @@ def _reserve(db, settings, identifier: str, client, now) -> tracking.Reservation
         delay = min(delay * 2, 0.25)
 
 
-@router.post("/login")
+@router.post("/login", dependencies=PasswordPaths)
 def login(
     request: Request,
     db: SessionDep,
@@ -132,7 +142,7 @@ def login(
     if result.outcome == "success":
         token = service.start_session(db, settings, result.user, now, request.headers.get("user-agent", ""))
         auth.log_in_browser(request, token)
-        return redirect(_safe_next(next))
+        return redirect(safe_next(next))
     if result.outcome == "unverified":
         service.send_verification(db, settings, result.user, now)
     request.state.keep_changes = True  # the failed attempt itself must be stored
@@ -142,7 +152,7 @@ def login(
         request,
         "accounts/login.html",
         {
-            "next": _safe_next(next),
+            "next": safe_next(next),
             "values": {"identifier": identifier},
             "message": result.message,
             "retry_after": result.retry_after,
@@ -162,7 +172,7 @@ def logout(request: Request, db: SessionDep):
     return redirect("/")
 
 
-@router.get("/reset")
+@router.get("/reset", dependencies=PasswordPaths)
 def reset_request_form(request: Request):
     """Ask for a password-reset link."""
     return render(request, "accounts/reset_request.html", {"values": {}, "kind": "password_reset"})
@@ -186,32 +196,32 @@ def _link_request(request: Request, db, kind: str, email: str):
     return render(request, "accounts/check_inbox.html", {**context, "minutes": request.app.state.settings.login_link_minutes})
 
 
-@router.post("/reset")
+@router.post("/reset", dependencies=PasswordPaths)
 def reset_request(request: Request, db: SessionDep, email: FormStr = ""):
     """Mail a reset link; the answer and the work never say whether the address is known."""
     return _link_request(request, db, "password_reset", email)
 
 
-@router.get("/login/email")
+@router.get("/login/email", dependencies=PasswordPaths)
 def login_email_form(request: Request):
     """Ask for a one-time login link by e-mail (works even while log-ins are throttled)."""
     return render(request, "accounts/login_email.html", {"values": {}})
 
 
-@router.post("/login/email")
+@router.post("/login/email", dependencies=PasswordPaths)
 def login_email(request: Request, db: SessionDep, email: FormStr = ""):
     """Mail a one-time login link; answered like a reset request."""
     return _link_request(request, db, "login_link", email)
 
 
-@router.get("/login/link/{token}")
+@router.get("/login/link/{token}", dependencies=PasswordPaths)
 def login_link_form(request: Request, token: str, db: SessionDep):
     """Confirm a login link with a button: opening a link alone never logs anyone in."""
     user = recovery.link_user(db, token, get_now(request))
     return render(request, "accounts/login_link.html", {"token": token, "username": user.username})
 
 
-@router.post("/login/link/{token}")
+@router.post("/login/link/{token}", dependencies=PasswordPaths)
 def login_link(request: Request, token: str, db: SessionDep):
     """Use a login link once and log this browser in."""
     settings = request.app.state.settings
@@ -222,14 +232,14 @@ def login_link(request: Request, token: str, db: SessionDep):
     return redirect("/")
 
 
-@router.get("/reset/{token}")
+@router.get("/reset/{token}", dependencies=PasswordPaths)
 def reset_form(request: Request, token: str, db: SessionDep):
     """Choose a new password from a reset link."""
     service.user_for_reset_token(db, request.app.state.settings, token, get_now(request))
     return render(request, "accounts/reset.html", {"token": token, "errors": {}})
 
 
-@router.post("/reset/{token}")
+@router.post("/reset/{token}", dependencies=PasswordPaths)
 def reset(request: Request, token: str, db: SessionDep, password: FormStr = ""):
     """Set the new password, end all other sessions and log this browser in."""
     settings = request.app.state.settings

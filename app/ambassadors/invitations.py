@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 from app import security
 from app.accounts.events import RoleGrantRequested
 from app.accounts.models import AuditEntry, Group, GroupMembership, User
+from app.ambassadors.events import InvitationAccepted, InvitationDeclined, InvitationSent
 from app.ambassadors.models import PROFILES, ScoringRun
 from app.db import Base
 from app.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationFailed
@@ -233,6 +234,8 @@ def invite(session: Session, settings, *, user: User, role: str, inviter_id: int
     audit(session, actor_id=inviter_id, action="invitation.sent", target_user_id=user.id, now=now,
           role=role, invitation_id=invitation.id)
     _notify(session, settings, invitation, user, now)
+    publish(session, InvitationSent(invitation_id=invitation.id, user_id=user.id, role=role,
+                                    invited_by_id=inviter_id, at=now))
     return invitation
 
 
@@ -302,6 +305,8 @@ def accept(session: Session, *, invitation_id: int, user_id: int, now: datetime)
         user_id=user_id, role=invitation.role, granted_by_id=invitation.invited_by_id,
         reason=f"invitation {invitation.id}", at=now,
     ))
+    publish(session, InvitationAccepted(invitation_id=invitation.id, user_id=user_id, role=invitation.role,
+                                        invited_by_id=invitation.invited_by_id, at=now))
     return invitation
 
 
@@ -317,6 +322,8 @@ def decline(session: Session, *, invitation_id: int, user_id: int, reason: str, 
     session.flush()
     audit(session, actor_id=user_id, action="invitation.declined", target_user_id=user_id, now=now,
           role=invitation.role, invitation_id=invitation.id, reason=reason)
+    publish(session, InvitationDeclined(invitation_id=invitation.id, user_id=user_id, role=invitation.role,
+                                        invited_by_id=invitation.invited_by_id, at=now))
     return invitation
 
 

@@ -1,7 +1,7 @@
 """Uploaded images: the upload table, which posts show which image, and members' avatars.
 
 Revision ID: 0014_uploads
-Revises: 0010_permissions
+Revises: 0015_webhooks
 Create Date: 2026-12-03
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0014_uploads'
-down_revision = '0010_permissions'
+down_revision = '0015_webhooks'
 branch_labels = None
 depends_on = None
 

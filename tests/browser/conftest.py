@@ -34,10 +34,10 @@ def _free_port() -> int:
 class LiveServer:
     """A Hearth app served over real HTTP on 127.0.0.1, with its own migrated database."""
 
-    def __init__(self, database_url: str):
-        self.port = _free_port()
+    def __init__(self, database_url: str, *, port: int | None = None, **overrides):
+        self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.settings = make_settings(database_url, base_url=self.url)
+        self.settings = make_settings(database_url, base_url=self.url, **overrides)
         self.app = create_app(self.settings)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         self.server = uvicorn.Server(config)

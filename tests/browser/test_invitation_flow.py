@@ -1,8 +1,10 @@
-"""In a real browser: a manager invites a member into labs from the candidate list; the member logs
-in, opens the invitation from their notifications, accepts, and sees the Labs area."""
+"""In a real browser, on a 390 px phone and a 1280 px desktop: a manager goes from the header's
+admin link to the candidate list and invites a member into labs; the member logs in, opens the
+invitation from their notifications, accepts, and sees the Labs area in the header (or its menu)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -16,6 +18,14 @@ from tests.factories import make_user
 from tests.forum_factories import make_category, make_topic
 
 pytestmark = pytest.mark.browser
+SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
+
+
+def _header_link(page, size: str, css: str):
+    """A header link as a person finds it: in the bar on desktop, in the opened menu on a phone."""
+    if size == "phone" and page.locator(".nav-menu[open]").count() == 0:
+        page.locator(".nav-menu summary").click()
+    return page.locator(f"{css}:visible")
 
 
 def _seed(database_url: str) -> None:
@@ -33,11 +43,12 @@ def _seed(database_url: str) -> None:
         engine.dispose()
 
 
-def test_manager_invites_member_who_accepts_and_sees_labs(live_server, chromium):
+@pytest.mark.parametrize("size", SIZES)
+def test_manager_invites_member_who_accepts_and_sees_labs(live_server, chromium, size):
     _seed(live_server.settings.database_url)
     base = live_server.url
     problems: list[str] = []
-    manager_context, member_context = chromium.new_context(locale="en-US"), chromium.new_context(locale="en-US")
+    manager_context, member_context = (chromium.new_context(locale="en-US", viewport=SIZES[size]) for _ in range(2))
     try:
         manager, member = manager_context.new_page(), member_context.new_page()
         for page in (manager, member):
@@ -46,7 +57,10 @@ def test_manager_invites_member_who_accepts_and_sees_labs(live_server, chromium)
             page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 and not r.url.endswith("/favicon.ico") else None)
 
         log_in(manager, base, "manny")
-        manager.goto(f"{base}/ambassadors?profile=labs")
+        _header_link(manager, size, "a.nav-admin").click()
+        manager.get_by_role("link", name=re.compile("Ambassador candidates")).click()
+        manager.get_by_role("link", name="Labs", exact=True).click()
+        assert manager.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]  # cards on a phone
         row = manager.locator("tr", has_text="@mira")
         row.get_by_role("link", name="Invite").click()
         expect(manager.get_by_role("heading", name="Invite Mira")).to_be_visible()
@@ -63,7 +77,7 @@ def test_manager_invites_member_who_accepts_and_sees_labs(live_server, chromium)
         member.get_by_role("button", name="Accept").click()
         expect(member.get_by_role("heading", name="Labs", exact=True)).to_be_visible()
         expect(member.get_by_role("link", name="Try the new editor and tell us what breaks")).to_be_visible()
-        expect(member.locator("a.nav-labs")).to_be_visible()
+        expect(_header_link(member, size, "a.nav-labs")).to_be_visible()
 
         manager.goto(f"{base}/ambassadors/audit")
         expect(manager.locator("table.roles-audit")).to_contain_text("invitation.accepted")

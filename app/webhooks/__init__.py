@@ -1,0 +1,1 @@
+"""Webhooks: admins register endpoints; events are queued as signed deliveries the worker sends."""
