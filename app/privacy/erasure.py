@@ -18,7 +18,8 @@ from sqlalchemy import String, Text, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import (
-    ApiToken, AuditEntry, GroupMembership, LoginAttempt, LoginLink, User, UserAvatar, UserSession, UserVisit,
+    ApiToken, AuditEntry, GroupMembership, LoginAttempt, LoginLink, SsoIdentity, User, UserAvatar, UserSession,
+    UserVisit,
 )
 from app.ambassadors.invitations import CandidateDecision, Invitation
 from app.ambassadors.reengagement_models import Baseline, Nudge
@@ -41,9 +42,8 @@ PERSONAL = [
     (TopicRead, TopicRead.user_id), (FormSubmission, FormSubmission.user_id), (OutboxEmail, OutboxEmail.user_id),
     (Invitation, Invitation.user_id), (CandidateDecision, CandidateDecision.user_id), (Nudge, Nudge.user_id),
     (Baseline, Baseline.user_id), (IdeaFollower, IdeaFollower.user_id), (Suspension, Suspension.user_id),
+    (SsoIdentity, SsoIdentity.user_id),
 ]
-# Tables other features add that hold a person's links to outside accounts; deleted when present.
-PERSONAL_BY_NAME = {"user_identity": "user_id"}
 KEEP_TEXT = {("user_account", "username_key"), ("user_account", "email_key")}
 
 
@@ -52,10 +52,6 @@ def _delete_personal_rows(session: Session, user: User) -> None:
         session.execute(delete(model).where(column == user.id))
     if user.email:
         session.execute(delete(OutboxEmail).where(func.lower(OutboxEmail.to_address) == user.email.lower()))
-    for name, column in PERSONAL_BY_NAME.items():
-        table = Base.metadata.tables.get(name)
-        if table is not None:
-            session.execute(delete(table).where(table.c[column] == user.id))
 
 
 def _uploads(session: Session, storage: Storage, user_id: int) -> None:
