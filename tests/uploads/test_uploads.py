@@ -214,15 +214,16 @@ def test_avatar_upload_shows_on_profile_and_posts(db, client, app):
     assert saved.status_code == 303
     with TestClient(app) as anonymous:
         profile = anonymous.get("/u/ava").text
-        url = re.search(r'class="avatar avatar-large" src="(/uploads/[0-9a-f]{64}\.jpg)"', profile).group(1)
+        url = re.search(r'class="avatar avatar-lg" src="(/uploads/[0-9a-f]{64}\.jpg)"', profile).group(1)
         assert anonymous.get(url).status_code == 200  # avatars are public
         topic = make_topic(db, author=user)
-        assert f'src="{url}"' in anonymous.get(f"/t/{topic.id}-{topic.slug}").text
+        assert f'class="avatar avatar-md" src="{url}"' in anonymous.get(f"/t/{topic.id}-{topic.slug}").text
+        assert f'class="avatar avatar-sm" src="{url}"' in anonymous.get("/latest").text
     # A new avatar replaces the old one; removing goes back to none.
     client.post("/u/ava/avatar", data={"csrf_token": token}, files={"avatar": ("me2.png", image_bytes("PNG"), "image/png")})
     assert db.scalar(select(Upload.id).where(Upload.sha256 == url[9:73])) is None
     client.post("/u/ava/avatar/remove", data={"csrf_token": token})
-    assert "avatar-large" not in client.get("/u/ava").text
+    assert 'class="avatar avatar-lg" src=' not in client.get("/u/ava").text
 
 
 def test_orphan_job_removes_unused_uploads_and_their_files(db, client, app, clock):
