@@ -16,6 +16,7 @@ from app.ideas.permissions import can_manage_areas
 from app.insights.permissions import can_see_insights
 from app.karma.permissions import can_change_karma_settings, can_review_karma_flags
 from app.web import Viewer, render
+from app.webhooks.permissions import can_manage_webhooks
 
 router = APIRouter()
 
@@ -51,6 +52,7 @@ def tool_groups(viewer: Viewer) -> list[tuple[str, list[Tool]]]:
             (viewer.is_admin, Tool("/admin/categories", N_("Manage categories"), N_("Create, edit and order categories and who may see them."))),
             (can_change_karma_settings(viewer), Tool("/admin/karma", N_("Karma settings"), N_("Turn leaderboards on or off and leave groups out."))),
             (viewer.is_admin, Tool("/admin/mail", N_("Outgoing e-mail"), N_("Queued, sent and failed messages, and the worker's jobs."))),
+            (can_manage_webhooks(viewer), Tool("/admin/webhooks", N_("Webhooks"), N_("Addresses told about new topics, posts and more, with their deliveries."))),
         ]),
     ]
     return [(title, [tool for allowed, tool in tools if allowed]) for title, tools in groups if any(a for a, _ in tools)]

@@ -367,6 +367,33 @@ def worker(
                 notice=(lambda line: print(line, file=sys.stderr)) if as_json else None)
 
 
+insights_cli = typer.Typer(help="The health dashboard's daily roll-ups.", no_args_is_help=True)
+cli.add_typer(insights_cli, name="insights")
+
+
+@insights_cli.command("rebuild")
+def insights_rebuild(
+    since: str = typer.Option(None, "--since", help="Recompute from this UTC date (default: all history)."),
+) -> None:
+    """Recompute the dashboard's roll-ups from the raw rows (after an import, a restore or a repair)."""
+    from rich.progress import Progress
+
+    from app.db import make_engine, make_session_factory, utcnow
+    from app.insights import rollups
+
+    first = _as_of(since).date() if since else None
+    engine = make_engine(get_settings().database_url)
+    try:
+        with Progress(console=console, transient=True) as bar, make_session_factory(engine)() as session:
+            task = bar.add_task("Insights: recomputing days", total=None)
+            days = rollups.rebuild(session, utcnow(), first, progress=lambda done, total: bar.update(task, completed=done, total=total),
+                                   commit=session.commit)
+            session.commit()
+    finally:
+        engine.dispose()
+    console.print(f"Recomputed the insights roll-ups of {days:,} days{f' from {first:%Y-%m-%d}' if first else ''}.")
+
+
 @cli.command()
 def version() -> None:
     """Print the Hearth version."""

@@ -23,6 +23,7 @@ from app.demo_context import DemoContext
 from app.forum import demo as forum_demo
 from app.forum import demo_activity as forum_demo_activity
 from app.ideas import demo as ideas_demo
+from app.insights import rollups
 from app.karma import demo as karma_demo
 
 Step = Callable[[Session, Settings, DemoContext], None]
@@ -40,7 +41,13 @@ def steps() -> list[tuple[str, Step]]:
         ("ambassador scoring", ambassadors_demo.build),
         ("invitations", ambassadors_demo_invitations.build),
         ("re-engagement", ambassadors_demo_reengagement.build),
+        ("insights roll-ups", _insights_rollups),
     ]
+
+
+def _insights_rollups(session: Session, settings: Settings, ctx: DemoContext) -> None:
+    # The demo writes a year of history at once; the dashboard's roll-ups are built from it here.
+    rollups.rebuild(session, ctx.now)
 
 
 def database_is_empty(session: Session) -> bool:

@@ -41,6 +41,7 @@ from app.ideas import api as ideas_api
 from app.ideas import handlers as ideas_handlers
 from app.ideas import pages as ideas_pages
 from app.karma import api as karma_api
+from app.insights import handlers as insights_handlers
 from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
 from app.webhooks import handlers as webhooks_handlers
@@ -55,6 +56,7 @@ def register_event_handlers() -> None:
     forum_threads.register()
     ideas_handlers.register()
     karma_handlers.register()
+    insights_handlers.register()
     webhooks_handlers.register()
 
 

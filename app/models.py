@@ -9,6 +9,7 @@ from app.forum import models as forum_models  # noqa: F401
 from app.forum import votes as forum_votes  # noqa: F401
 from app.ideas import models as ideas_models  # noqa: F401
 from app.importers import models as importers_models  # noqa: F401
+from app.insights import models as insights_models  # noqa: F401
 from app.karma import models as karma_models  # noqa: F401
 from app import idempotency, mail, uploads  # noqa: F401
 from app import worker  # noqa: F401

@@ -96,6 +96,12 @@ def _form_keys(session: Session, now: datetime, settings) -> dict:
     return idempotency.purge(session, now)
 
 
+def _insights(session: Session, now: datetime, settings) -> dict:
+    from app.insights import rollups
+
+    return rollups.upkeep(session, now)
+
+
 def _uploads(session: Session, now: datetime, settings) -> dict:
     from app.forum import uploads
     from app.storage import storage_for
@@ -114,6 +120,8 @@ def default_jobs() -> list[Job]:
         Job("role-review", timedelta(days=7), _role_review),
         Job("form-keys", day, _form_keys),
         Job("orphan-uploads", day, _uploads),
+        # Often: the dashboard's roll-ups lag the raw rows by at most this much.
+        Job("insights-rollups", timedelta(minutes=5), _insights),
     ]
 
 

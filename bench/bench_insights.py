@@ -7,6 +7,9 @@ requests each dashboard page in-process (TestClient, no network) several times a
 prints the best wall-clock time, the best and median CPU time of the process (the server's own work,
 SQLite included; it stays meaningful when other work shares the machine), the baseline (a static
 file through the same app) and the ratio.
+The health pages read the daily roll-ups (built once with `rollups.rebuild`, timed); the figures
+of each period are also computed in-process from the raw rows and from the roll-ups, side by side,
+and the upkeep job's run (stale days, yesterday, today) is timed.
 Figures are printed, never asserted.
 
     .venv/bin/python bench/bench_insights.py [--posts N] [--repeat N] [--url URL]
@@ -42,11 +45,20 @@ from app.security import hash_password  # noqa: E402
 
 PASSWORD = "bench-lantern-orchard-62"
 PAGES = [
+    ("health, 7 days", "/admin/insights?days=7"),
     ("health, 30 days", "/admin/insights?days=30"),
+    ("health, 90 days", "/admin/insights?days=90"),
     ("health, 365 days", "/admin/insights?days=365"),
     ("health, 30 days, one category", "/admin/insights?days=30&category=1"),
+    ("health, 365 days, one category", "/admin/insights?days=365&category=1"),
+    ("health, custom 200 days", "/admin/insights?start={custom_start}&end={yesterday}"),
+    ("health API, 365 days", "/api/v1/insights/health?days=365"),
     ("pipeline, 365 days", "/admin/insights/pipeline"),
 ]
+# The same figures computed in-process from the raw rows (the path the roll-ups replace) and from
+# the roll-ups: the same-run baseline of the pages' data work.
+FIGURES = [("7 days", "7", None), ("30 days", "30", None), ("90 days", "90", None), ("365 days", "365", None),
+           ("30 days, one category", "30", 1), ("365 days, one category", "365", 1)]
 BASELINE = ("static file (baseline)", "/static/css/hearth.css")
 STAGES = ("registered", "contributor", "regular", "helper", "advocate", "ambassador")
 
@@ -181,6 +193,45 @@ def _time(client: TestClient, path: str, repeat: int) -> tuple[list[float], list
     return times, cpu
 
 
+def _cpu_best(work, repeat: int) -> float:
+    """Best CPU seconds of `work()` over `repeat` runs after one warm-up."""
+    work()
+    best = float("inf")
+    for _ in range(repeat):
+        before = time.process_time()
+        work()
+        best = min(best, time.process_time() - before)
+    return best
+
+
+def _rollups_and_baseline(url: str, repeat: int) -> None:
+    """Build the roll-ups when missing, then print raw-row against roll-up figure times."""
+    from app.insights import queries, raw, rollups, service
+    from app.insights.models import InsightSiteDay
+    from app.insights.schemas import parse_period
+
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    now = utcnow()
+    with factory() as session:
+        if not session.scalar(select(func.count()).select_from(InsightSiteDay)):
+            before, before_cpu = time.perf_counter(), time.process_time()
+            days = rollups.rebuild(session, now, commit=session.commit)
+            session.commit()
+            print(f"roll-ups rebuilt: {days} days in {time.perf_counter() - before:.1f} s wall, "
+                  f"{time.process_time() - before_cpu:.1f} s cpu")
+    with factory() as session:
+        upkeep = _cpu_best(lambda: (rollups.upkeep(session, now), session.rollback()), repeat)
+        print(f"{'upkeep job (yesterday and today)':<34} cpu best {upkeep * 1000:8.1f} ms")
+        for name, days, category in FIGURES:
+            period = parse_period(now, days)
+            slow = _cpu_best(lambda: service.health(session, period, category, str, source=raw), max(1, repeat // 2))
+            fast = _cpu_best(lambda: service.health(session, period, category, str, source=queries), repeat)
+            print(f"figures, {name:<25} raw rows cpu best {slow * 1000:8.1f} ms   roll-ups cpu best {fast * 1000:8.1f} ms"
+                  f"   {slow / fast:6.1f}x faster")
+    engine.dispose()
+
+
 def main() -> None:
     """Generate, then time each page."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -204,6 +255,9 @@ def main() -> None:
             print(f"reusing the {existing:,} posts already in {url}")
         else:
             print(f"generated about {args.posts:,} posts in {time.perf_counter() - started:.0f} s on {url.split(':')[0]}")
+        _rollups_and_baseline(url, args.repeat)
+        today = utcnow().date()
+        dates = {"yesterday": (today - timedelta(days=1)).isoformat(), "custom_start": (today - timedelta(days=200)).isoformat()}
         app = create_app(settings)
         with TestClient(app, base_url="http://testserver") as client:
             _log_in(client)
@@ -211,7 +265,7 @@ def main() -> None:
             baseline = min(cpu)
             print(f"{BASELINE[0]:<34} wall best {min(wall) * 1000:8.1f} ms   cpu best {baseline * 1000:8.1f} ms")
             for name, path in PAGES:
-                wall, cpu = _time(client, path, args.repeat)
+                wall, cpu = _time(client, path.format(**dates), args.repeat)
                 print(f"{name:<34} wall best {min(wall) * 1000:8.1f} ms   cpu best {min(cpu) * 1000:8.1f} ms"
                       f"   cpu median {statistics.median(cpu) * 1000:8.1f} ms   {min(cpu) / baseline:6.0f}x the baseline")
         app.state.engine.dispose()

@@ -13,20 +13,17 @@ from __future__ import annotations
 import argparse
 import random
 import sys
-import tempfile
-import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_timing import best_of, community_arguments, listed, open_community  # noqa: E402
 from sqlalchemy import insert, text, update  # noqa: E402
 
 from app.accounts.models import User, UserVisit  # noqa: E402
 from app.ambassadors import training  # noqa: E402
-from app.migrate import migrate_database  # noqa: E402
-from app.config import Settings  # noqa: E402
-from app.db import make_engine, make_session_factory  # noqa: E402
 from app.forum.models import Category, Post, PostVote, Topic  # noqa: E402
 from app.forum.queries import timeline as forum_timeline  # noqa: E402
 
@@ -98,49 +95,24 @@ def generate(session, members: int, votes: int, seed: int = 7) -> None:
 
 def main() -> None:
     """Build (or reuse) the generated database and print the timings."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--members", type=int, default=20_000)
-    parser.add_argument("--votes", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=3, help="scoring runs to time (the floor is timed twice as often)")
-    parser.add_argument("--url", default=None, help="database URL (default: a fresh SQLite file in a temp folder)")
+    parser = community_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     args = parser.parse_args()
-    url = args.url or f"sqlite:///{tempfile.mkdtemp(prefix='hearth-bench-')}/bench.db"
-    migrate_database(url)
-    settings = Settings(database_url=url, secret_key="bench")
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with factory() as session, session.begin():
-        if not session.scalar(text("SELECT count(*) FROM post_vote")):
-            started = time.perf_counter()
-            generate(session, args.members, args.votes)
-            print(f"generated {args.members:,} members and {args.votes:,} votes in {time.perf_counter() - started:.1f} s")
+    settings, engine, factory = open_community(args, generate)
     floor_sql = text("SELECT voter_id, count(*) FROM post_vote GROUP BY voter_id")
     with factory() as session:
         session.execute(floor_sql).all()  # warm the cache: both figures are taken with the data in memory
-        floors = [_timed(lambda: session.execute(floor_sql).all())[0] for _ in range(args.repeat * 2)]
-        reads = [_timed(lambda: forum_timeline.vote_rows(session, [NOW]))[0] for _ in range(args.repeat)]
-        results = [_timed(lambda: training.score(session, settings, NOW)) for _ in range(args.repeat)]
+        floor, floors, _rows = best_of(lambda: session.execute(floor_sql).all(), args.repeat * 2)
+        read, _reads, _votes = best_of(lambda: forum_timeline.vote_rows(session, [NOW]), args.repeat)
+        run, runs, scored = best_of(lambda: training.score(session, settings, NOW), args.repeat)
     engine.dispose()
-    floor, (run, scored) = min(floors), min(results, key=lambda result: result[0])
     print(f"database:            {engine.url.render_as_string(hide_password=True)}")
-    print(f"bare GROUP BY:       {floor:8.3f} s  (the floor; best of {len(floors)}: {_listed(floors)})")
-    print(f"read every vote:     {min(reads):8.3f} s  (voter, post, value: the one pass a run makes; "
-          f"{min(reads) / floor:.1f}x the floor)")
+    print(f"bare GROUP BY:       {floor:8.3f} s  (the floor; best of {len(floors)}: {listed(floors)})")
+    print(f"read every vote:     {read:8.3f} s  (voter, post, value: the one pass a run makes; "
+          f"{read / floor:.1f}x the floor)")
     print(f"scoring run:         {run:8.3f} s  ({len(scored.snapshot.member_ids):,} members, "
-          f"{len(scored.windows['training_cutoffs'])} training cutoffs; best of {len(results)}: "
-          f"{_listed([r[0] for r in results])})")
+          f"{len(scored.windows['training_cutoffs'])} training cutoffs; best of {len(runs)}: {listed(runs)})")
     print(f"  phases:            {scored.timings}")
     print(f"ratio run / floor:   {run / floor:8.1f}x")
-
-
-def _timed(work):
-    started = time.perf_counter()
-    value = work()
-    return time.perf_counter() - started, value
-
-
-def _listed(seconds: list[float]) -> str:
-    return ", ".join(f"{value:.3f}" for value in seconds)
 
 
 if __name__ == "__main__":

@@ -72,3 +72,46 @@ def test_the_demo_clock_stays_behind_the_real_one():
     assert anchor == datetime(2026, 12, 3, 8, 0, tzinfo=timezone.utc)
     # the demo's scoring run is dated one hour after the anchor: never after the real clock
     assert anchor.replace(hour=anchor.hour + 1) <= real
+
+
+def test_insights_rebuild_recomputes_the_roll_ups_and_says_how_many_days(cli_database):
+    from sqlalchemy import func, select
+
+    from app.db import utcnow
+    from app.insights.models import InsightSiteDay
+
+    engine = make_engine(cli_database)
+    try:
+        with make_session_factory(engine)() as session, session.begin():
+            make_user(session, username="alice", created_at=datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc))
+        result = CliRunner().invoke(cli, ["insights", "rebuild", "--since", "2026-01-01"])
+        assert result.exit_code == 0, result.output
+        days = (utcnow().date() - datetime(2026, 1, 1).date()).days + 1
+        assert f"Recomputed the insights roll-ups of {days:,} days from 2026-01-01." in _text(result)
+        with make_session_factory(engine)() as session:
+            assert session.scalar(select(func.sum(InsightSiteDay.signups))) == 1
+            assert session.scalar(select(func.count()).select_from(InsightSiteDay)) == days
+        wrong = CliRunner().invoke(cli, ["insights", "rebuild", "--since", "last week"])
+        assert wrong.exit_code != 0 and "is not a date like" in _text(wrong)
+    finally:
+        engine.dispose()
+
+
+def test_an_import_rebuilds_the_insights_roll_ups_of_its_history(cli_database):
+    from pathlib import Path
+
+    from sqlalchemy import func, select
+
+    from app.forum.models import Topic
+    from app.insights.models import InsightQuestion
+
+    mini = Path(__file__).resolve().parent / "importers" / "fixtures" / "mini"
+    result = CliRunner().invoke(cli, ["import", "stackexchange", str(mini), "--site", "mini"])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(cli_database)
+    try:
+        with make_session_factory(engine)() as session:
+            questions = session.scalar(select(func.count()).select_from(Topic).where(Topic.kind == "question", Topic.hidden_at.is_(None)))
+            assert questions and session.scalar(select(func.count()).select_from(InsightQuestion)) == questions
+    finally:
+        engine.dispose()

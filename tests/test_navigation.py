@@ -42,7 +42,7 @@ def test_the_admin_index_lists_only_the_tools_of_the_viewers_roles(client, db):
 def test_admins_see_every_tool_on_the_admin_index(client, db):
     log_in(client, make_user(db, roles=("admin",)))
     admin = client.get("/admin").text
-    for url in ("/mod/flags", "/ambassadors", "/admin/insights", "/ideas/areas", "/admin/categories", "/admin/karma", "/admin/mail"):
+    for url in ("/mod/flags", "/ambassadors", "/admin/insights", "/ideas/areas", "/admin/categories", "/admin/karma", "/admin/mail", "/admin/webhooks"):
         assert f'href="{url}"' in admin
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -84,33 +85,42 @@ def decayed(times: list[datetime], now: datetime, days: float = DECAY_DAYS) -> f
     return sum(math.exp(-(now - at).total_seconds() / 86400 / days) for at in times)
 
 
-def baseline_scores(session: Session, cutoff: datetime, pool: set[int]) -> dict[str, dict[int, float]]:
-    """Each baseline's score of the pool members, from data before the cutoff only (higher is better)."""
-    all_time = forum_queries.post_activity_by_member(session, None, cutoff)
-    recent = forum_queries.post_activity_by_member(session, cutoff - timedelta(days=RECENT_DAYS), cutoff)
+def baseline_scores(session: Session, cutoff: datetime, pool: set[int], only=BASELINES) -> dict[str, dict[int, float]]:
+    """Each baseline's score of the pool members, from data before the cutoff only (higher is better);
+    `only`: the baselines wanted (each runs only the statements it needs)."""
+    all_time = cache(lambda: forum_queries.post_activity_by_member(session, None, cutoff))
     since = cutoff - timedelta(days=TL3_DAYS)
-    tl3_posts = forum_queries.post_activity_by_member(session, since, cutoff)
-    received = forum_queries.votes_received_by_member(session, since, cutoff)
-    tl3_parts = {
-        "visit_days": accounts_queries.visit_stats(session, since, cutoff)["days"],
-        "topics_replied": tl3_posts["topics_replied"],
-        "likes_given": forum_queries.upvotes_given_by_member(session, since, cutoff),
-        "likes_received": received["up"],
-        "likes_received_days": forum_queries.upvote_days_by_member(session, since, cutoff),
-        "likes_received_users": received["upvoters"],
+
+    def posts() -> dict[int, float]:
+        questions, answers = all_time()["questions"], all_time()["all_answers"]
+        return {m: questions.get(m, 0) + answers.get(m, 0) for m in pool}
+
+    def tl3_like() -> dict[int, float]:
+        received = forum_queries.votes_received_by_member(session, since, cutoff)
+        tl3_parts = {
+            "visit_days": accounts_queries.visit_stats(session, since, cutoff)["days"],
+            "topics_replied": forum_queries.post_activity_by_member(session, since, cutoff)["topics_replied"],
+            "likes_given": forum_queries.upvotes_given_by_member(session, since, cutoff),
+            "likes_received": received["up"],
+            "likes_received_days": forum_queries.upvote_days_by_member(session, since, cutoff),
+            "likes_received_users": received["upvoters"],
+        }
+        return {m: tl3_progress({name: part.get(m, 0) for name, part in tl3_parts.items()}) for m in pool}
+
+    def decayed_answers() -> dict[int, float]:
+        return {m: decayed(times, cutoff) for m, times in forum_queries.answer_times_by_member(session, cutoff).items()}
+
+    rules = {
+        "karma": lambda: karma_queries.karma_before(session, cutoff),
+        "posts": posts,
+        "answers": lambda: all_time()["all_answers"],
+        "accepted": lambda: forum_queries.accepted_answers_by_member(session, None, cutoff),
+        "recent_answers": lambda: forum_queries.post_activity_by_member(session, cutoff - timedelta(days=RECENT_DAYS), cutoff)["all_answers"],
+        "decayed_answers": decayed_answers,
+        "tl3_like": tl3_like,
+        "random": dict,
     }
-    answer_times = forum_queries.answer_times_by_member(session, cutoff)
-    questions, answers = all_time["questions"], all_time["all_answers"]
-    return {
-        "karma": karma_queries.karma_before(session, cutoff),
-        "posts": {m: questions.get(m, 0) + answers.get(m, 0) for m in pool},
-        "answers": answers,
-        "accepted": forum_queries.accepted_answers_by_member(session, None, cutoff),
-        "recent_answers": recent["all_answers"],
-        "decayed_answers": {m: decayed(times, cutoff) for m, times in answer_times.items()},
-        "tl3_like": {m: tl3_progress({name: part.get(m, 0) for name, part in tl3_parts.items()}) for m in pool},
-        "random": {},
-    }
+    return {name: rules[name]() for name in BASELINES if name in only}
 
 
 def quality_row(method: str, scores: dict[int, float], pool: set[int], gains: dict[int, float]) -> BacktestRow:

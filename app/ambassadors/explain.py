@@ -243,6 +243,68 @@ def reasons(
     return items
 
 
+def reasons_of_all(
+    names: list[str], values, medians: dict[str, float], pushes, points: list[dict[str, int]], window_days: int = 90,
+) -> list[list[dict]]:
+    """`reasons` for every member at once: `values` and `pushes` are (members x len(names)) arrays
+    (a push per signal, 0 for signals the model does not use). The same items as calling `reasons`
+    member by member with each member's MAX_REASONS strongest pushes, ties kept, without a Python
+    loop over every signal of every member."""
+    import numpy as np  # only scoring runs call this; web workers never load NumPy
+
+    members = len(values)
+    found: list[list[dict]] = [[] for _ in range(members)]
+    if members and len(names):
+        size = np.abs(pushes)
+        kth = -np.sort(-size, axis=1)[:, [min(MAX_REASONS, size.shape[1]) - 1]]
+        strongest = size.max(axis=1, keepdims=True)
+        shown_values = np.column_stack([_shown_column(name, values[:, j]) for j, name in enumerate(names)])
+        shown_medians = np.array([_shown(name, medians.get(name, 0)) for name in names], dtype=float)
+        lower = np.array([SIGNAL_BY_NAME[name].kind == LOWER_IS_BETTER if name in SIGNAL_BY_NAME else False for name in names])
+        min_lift = np.array([MIN_LIFT_VALUE.get(name, 0) for name in names], dtype=float)
+        better = np.where(lower, shown_values < shown_medians, shown_values > shown_medians)
+        worse = np.where(lower, shown_values > shown_medians, shown_values < shown_medians)
+        lifts = pushes > 0
+        chosen = (size >= kth) & (size > 1e-9) & (size >= MIN_SHARE_OF_STRONGEST * strongest)
+        chosen &= ~(lifts & (shown_values < min_lift)) & np.where(lifts, better, worse)
+        rows, columns = np.nonzero(chosen)
+        # reasons() ranks by (|push|, name), both descending
+        name_rank = np.argsort(np.argsort(np.array(names, dtype=object)))
+        order = np.lexsort((-name_rank[columns], -size[rows, columns], rows))
+        rows, columns = rows[order], columns[order]
+        starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.zeros(0, np.int64)
+        rank = np.arange(len(rows)) - np.repeat(starts, np.diff(np.r_[starts, len(rows)]))
+        keep = rank < MAX_REASONS
+        rows, columns = rows[keep], columns[keep]
+        effects = np.where(pushes[rows, columns] > 0, "lifts", "lowers").tolist()
+        medians_shown = [_shown(name, medians.get(name, 0)) for name in names]
+        for row, column, effect in zip(rows.tolist(), columns.tolist(), effects):
+            name = names[column]
+            found[row].append({"signal": name, "effect": effect, "value": _shown(name, float(values[row, column])),
+                               "median": medians_shown[column], "days": window_days})
+    by_name = {name: j for j, name in enumerate(names)}
+    for row, charged in enumerate(points):
+        for name in PENALTIES:
+            if name in charged:
+                value = float(values[row, by_name[name]]) if name in by_name else 0
+                found[row].append({"signal": name, "effect": "penalty", "points": charged[name], "value": _shown(name, value),
+                                   "median": _shown(name, medians.get(name, 0)), "days": window_days})
+    return found
+
+
+def _shown_column(name: str, column):
+    """_shown over a column, as floats for comparing (Python's round where digits are kept, as
+    NumPy's decimal rounding differs from it on halves)."""
+    import numpy as np
+
+    if name in DECAYED_SCALE:
+        return np.rint(column)
+    signal = SIGNAL_BY_NAME.get(name)
+    if signal and signal.digits:
+        return np.array([round(value, signal.digits) for value in column.tolist()], dtype=float)
+    return np.rint(column)
+
+
 DECIMAL_PHRASES = {
     "votes_per_post": N_("%(value)s net votes per post in %(days)s days; a typical active member: %(median)s"),
     "trend": N_("posting trend %(value)s (last 30 days against the 60 before; 0 is steady); a typical active member: %(median)s"),

@@ -11,12 +11,11 @@ the best rule's NDCG@25 there ranks its candidates by that rule instead, and the
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from app.ambassadors import metrics
 from app.ambassadors.models import PROFILES
 from app.i18n import N_, Msg, nMsg
 
@@ -35,54 +34,23 @@ RULE_NAMES = {
 }
 
 
-def _groups(values: dict[int, float], pool) -> list[list[int]]:
-    """The pool as groups of tied members, best value first."""
-    tied: dict[float, list[int]] = defaultdict(list)
-    for member in pool:
-        tied[float(values.get(member, 0.0))].append(member)
-    return [tied[value] for value in sorted(tied, reverse=True)]
-
-
-def top_chances(values: dict[int, float], pool, n: int) -> dict[int, float]:
-    """Each member's chance to be among the first n when ties are broken at random."""
-    chances, position = {}, 0
-    for group in _groups(values, pool):
-        share = max(0, min(len(group), n - position)) / len(group)
-        for member in group:
-            chances[member] = share
-        position += len(group)
-    return chances
-
-
-def expected_ndcg(values: dict[int, float], gains: dict[int, float], pool, k: int = NDCG_K) -> float:
-    """NDCG@k expected over random orderings of tied members (exact: a tied member is equally likely
-    at each of the group's positions)."""
-    ideal = sum(g / math.log2(i + 2) for i, g in enumerate(sorted(gains.values(), reverse=True)[:k]))
-    if ideal <= 0:
-        return 0.0
-    total, position = 0.0, 0
-    for group in _groups(values, pool):
-        discounts = sum(1 / math.log2(i + 2) for i in range(position, min(position + len(group), k)))
-        total += discounts * sum(gains.get(m, 0.0) for m in group) / len(group)
-        position += len(group)
-    return total / ideal
-
-
-def expected_found(values: dict[int, float], gains: dict[int, float], pool, n: int) -> float:
-    """How many of the n members with the most gain a ranking puts in its first n, expected over
-    random orderings of ties on both sides."""
-    mine, truth = top_chances(values, pool, n), top_chances(gains, pool, n)
-    return sum(mine[m] * truth[m] for m in pool)
-
-
 def _figures(values: dict[int, float], gains: dict[int, float], pool, n: int) -> dict:
-    return {"found": round(expected_found(values, gains, pool, n), 2), "ndcg": round(expected_ndcg(values, gains, pool), 4)}
+    return {"found": round(metrics.expected_found(values, pool, gains, n), 2),
+            "ndcg": round(metrics.expected_ndcg_at_k(values, pool, gains, NDCG_K), 4)}
 
 
-def _rules(session: Session, at: datetime, pool: set[int]) -> dict[str, dict[int, float]]:
+def _rules(session: Session, at: datetime, pool: set[int], only=tuple(RULE_NAMES), facts=None) -> dict[str, dict[int, float]]:
+    """The simple rules' values at `at`; with the run's `facts` at that moment, the rules they
+    already hold (the same definitions as backtest.baseline_scores) are read from them instead of
+    queried again."""
     from app.ambassadors import backtest  # NumPy and scikit-learn: only when a run computes this
 
-    return {name: values for name, values in backtest.baseline_scores(session, at, pool).items() if name != "random"}
+    known = {}
+    if facts is not None and facts.now == at:
+        known = {"decayed_answers": facts.decayed[f"answers_{int(backtest.DECAY_DAYS)}d"], "accepted": facts.accepted_all}
+    wanted = [name for name in RULE_NAMES if name in only]
+    queried = backtest.baseline_scores(session, at, pool, only=[name for name in wanted if name not in known])
+    return {name: known[name] if name in known else queried[name] for name in wanted}
 
 
 def evaluate(session: Session, settings, evaluation: dict) -> dict[str, dict]:
@@ -91,7 +59,7 @@ def evaluate(session: Session, settings, evaluation: dict) -> dict[str, dict]:
     pool = sorted(evaluation.get("pool") or ())
     if not pool:
         return {profile: {"evaluated": False, "ranked_by": PROFILE} for profile in PROFILES}
-    rules = _rules(session, evaluation["cutoff"], set(pool))
+    rules = _rules(session, evaluation["cutoff"], set(pool), facts=evaluation.get("facts"))
     found = {}
     for profile in PROFILES:
         if profile not in evaluation:
@@ -102,10 +70,7 @@ def evaluate(session: Session, settings, evaluation: dict) -> dict[str, dict]:
         mine = _figures(raw, gains, pool, n)
         by_rule = {name: _figures(values, gains, pool, n) for name, values in rules.items()}
         best = max(sorted(by_rule), key=lambda name: by_rule[name]["ndcg"])
-        ideal = sorted(gains.values(), reverse=True)[:NDCG_K]
-        discounts = sum(1 / math.log2(i + 2) for i in range(min(NDCG_K, len(pool))))
-        ideal_dcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
-        random_ndcg = (sum(gains.values()) / len(pool)) * discounts / ideal_dcg if ideal_dcg > 0 else 0.0
+        random_ndcg = metrics.expected_ndcg_at_k({}, pool, gains, NDCG_K)  # everyone tied: a random order
         beaten = n > 0 and by_rule[best]["ndcg"] >= mine["ndcg"]
         found[profile] = {
             "evaluated": True, "cutoff": evaluation["cutoff"].isoformat(), "days": settings.ambassador_horizon_days,
@@ -117,12 +82,13 @@ def evaluate(session: Session, settings, evaluation: dict) -> dict[str, dict]:
     return found
 
 
-def rule_values_now(session: Session, now: datetime, members, honest: dict[str, dict]) -> dict[str, dict[int, float]]:
-    """For each profile ranked by a rule: that rule's value per member at `now` (one set of queries)."""
+def rule_values_now(session: Session, now: datetime, members, honest: dict[str, dict], facts=None) -> dict[str, dict[int, float]]:
+    """For each profile ranked by a rule: that rule's value per member at `now` (only the statements
+    those rules need; `facts`: the run's facts at `now`, which hold some rules already)."""
     wanted = {profile: info["ranked_by"] for profile, info in honest.items() if info.get("ranked_by", PROFILE) != PROFILE}
     if not wanted:
         return {}
-    values = _rules(session, now, set(members))
+    values = _rules(session, now, set(members), only=set(wanted.values()), facts=facts)
     return {profile: values[rule] for profile, rule in wanted.items()}
 
 

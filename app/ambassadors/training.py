@@ -10,11 +10,12 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from sqlalchemy.orm import Session
+from threadpoolctl import threadpool_limits
 
 from app.ambassadors import explain, metrics, scoring
 from app.ambassadors.models import PROFILES
 from app.ambassadors.prior import HELPER_PRIOR
-from app.ambassadors.signals import FEATURES, SIGNALS, Snapshot, snapshot_of
+from app.ambassadors.signals import PENALTIES, SIGNALS, Snapshot, snapshot_of
 from app.ambassadors.timeline import Timeline
 from app.forum import queries as forum_queries
 
@@ -51,24 +52,17 @@ class Scored:
         return sorted(ids, key=lambda m: (-scores[m], m))
 
 
-def _rows(snapshot: Snapshot) -> list[dict[str, float]]:
-    return [dict(zip(snapshot.names, row)) for row in snapshot.matrix.tolist()]
-
-
 def _aligned(member_ids, values: dict[int, float]) -> list[float]:
     return [values.get(member, 0.0) for member in member_ids]
 
 
-def _strongest_pushes(pushes: np.ndarray) -> list[dict[str, float]]:
-    """Per member, the pushes explain.reasons can pick: those at least as strong as the member's
-    MAX_REASONS-th strongest (ties kept, so the choice is the same as over all of them)."""
-    found: list[dict[str, float]] = [{} for _ in range(len(pushes))]
-    if not pushes.size:
-        return found
-    size = np.abs(pushes)
-    kth = -np.sort(-size, axis=1)[:, [min(explain.MAX_REASONS, size.shape[1]) - 1]]
-    for row, column in zip(*np.nonzero((size >= kth) & (size > 1e-9))):
-        found[row][FEATURES[column]] = float(pushes[row, column])
+def _penalties(snapshot: Snapshot, concentration_share: float) -> dict[int, dict[str, int]]:
+    """Each member's penalty points (explain.penalty_points), read only for members with a penalty signal."""
+    columns = [snapshot.names.index(name) for name in PENALTIES]
+    found: dict[int, dict[str, int]] = {member: {} for member in snapshot.member_ids}
+    for row in np.flatnonzero(np.any(snapshot.matrix[:, columns] != 0, axis=1)).tolist():
+        member = snapshot.member_ids[row]
+        found[member] = explain.penalty_points(snapshot.as_dict(member), concentration_share)
     return found
 
 
@@ -140,6 +134,9 @@ def quality(session: Session, settings, past: list[History], k: int = 25, keep: 
     return result
 
 
+# One BLAS thread: the matrices are a few dozen columns wide, so threads buy little, and on a
+# server whose cores are busy serving pages OpenBLAS's spinning threads made a run several times slower.
+@threadpool_limits.wrap(limits=1, user_api="blas")
 def score(session: Session, settings, now: datetime, *, with_quality: bool = True, prior=None) -> Scored:
     """Everything a scoring run computes for the moment `now`."""
     started = time.perf_counter()
@@ -152,30 +149,29 @@ def score(session: Session, settings, now: datetime, *, with_quality: bool = Tru
     past = history(timeline, cutoffs)
     timings["history"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    rows = _rows(snapshot)
     current_x = scoring.features_of(snapshot.matrix)
     models = {profile: fit(profile, past, current_x, settings.ambassador_min_positive, prior) for profile in PROFILES}
     timings["training"] = time.perf_counter() - mark
     mark = time.perf_counter()
     medians = explain.active_medians(snapshot)
-    penalties = {
-        member: explain.penalty_points(row, settings.ambassador_concentration_share)
-        for member, row in zip(snapshot.member_ids, rows)
-    }
+    penalties = _penalties(snapshot, settings.ambassador_concentration_share)
     scores: dict[str, dict[int, float]] = {}
     explanations: dict[str, dict[int, list[dict]]] = {}
+    charged = [penalties[member] for member in snapshot.member_ids]
+    lost = np.array([sum(points.values()) for points in charged], dtype=float)
     for profile, model in models.items():
-        base = scoring.to_0_100(model.predict(current_x)).tolist()
-        strongest = _strongest_pushes(model.contributions(current_x))
-        scores[profile], explanations[profile] = {}, {}
-        for i, member in enumerate(snapshot.member_ids):
-            points = penalties[member]
-            scores[profile][member] = round(max(0.0, base[i] - sum(points.values())), 2)
-            explanations[profile][member] = explain.reasons(rows[i], medians, strongest[i], points, settings.ambassador_window_days)
+        base = scoring.to_0_100(model.predict(current_x))
+        pushes = np.zeros(snapshot.matrix.shape)
+        pushes[:, scoring.FEATURE_COLUMNS] = model.contributions(current_x)
+        said = explain.reasons_of_all(list(snapshot.names), snapshot.matrix, medians, pushes, charged, settings.ambassador_window_days)
+        scores[profile] = dict(zip(snapshot.member_ids, (round(value, 2) for value in np.maximum(0.0, base - lost).tolist())))
+        explanations[profile] = dict(zip(snapshot.member_ids, said))
     timings["scoring"] = time.perf_counter() - mark
     mark = time.perf_counter()
     evaluation: dict = {}
     checked = quality(session, settings, past, keep=evaluation, prior=prior) if with_quality else {}
+    if evaluation:  # the facts at the backtest cutoff already hold some simple rules' values (ambassadors.honesty)
+        evaluation["facts"] = past[0].snapshot.facts
     timings["quality"] = time.perf_counter() - mark
     windows = {
         "as_of": now.isoformat(),

@@ -104,6 +104,16 @@ class AnswerUnaccepted(Event):
 
 
 @dataclass(frozen=True)
+class TopicMoved(Event):
+    """A moderator moved a topic to another category."""
+
+    topic_id: int
+    from_category_id: int
+    to_category_id: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class FlagResolved(Event):
     """A moderator agreed (the post is hidden) or disagreed with a flag."""
 

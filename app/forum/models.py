@@ -265,7 +265,9 @@ class PostVote(Base):
     __tablename__ = "post_vote"
     __table_args__ = (
         UniqueConstraint("voter_id", "post_id"),
-        Index("ix_post_vote_post", "post_id"),
+        # Covering: per-member vote aggregates read these indexes alone (migration 0011_vote_covering_indexes).
+        Index("ix_post_vote_post_created", "post_id", "created_at", "value", "voter_id"),
+        Index("ix_post_vote_voter_created", "voter_id", "created_at", "value", "post_id"),
         Index("ix_post_vote_voter_updated", "voter_id", "updated_at"),
     )
 

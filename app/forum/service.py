@@ -13,12 +13,12 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
-from app.db import insert_ignore
+from app.db import insert_ignore, utcnow
 from app.errors import Conflict, Forbidden, ValidationFailed
 from app.events import publish
 from app.forum import markdown, moderation
 from app.forum.answers import unaccept_answer
-from app.forum.events import PostCreated, PostDeleted
+from app.forum.events import PostCreated, PostDeleted, TopicMoved
 from app.forum.lookup import get_visible_post, get_visible_topic
 from app.forum.models import TOPIC_KINDS, Category, Post, Tag, Topic, TopicRead, TopicTag
 from app.forum.permissions import can_moderate, can_post_in_category, can_see_category, posting_refusal
@@ -369,8 +369,10 @@ def move_topic(session: Session, viewer: Viewer, topic_id: int, category_id) -> 
     if category.id != topic.category_id:
         session.execute(update(Category).where(Category.id == topic.category_id).values(topic_count=Category.topic_count - 1))
         session.execute(update(Category).where(Category.id == category.id).values(topic_count=Category.topic_count + 1))
+        moved_from = topic.category_id
         topic.category_id = category.id
         session.flush()
+        publish(session, TopicMoved(topic_id=topic.id, from_category_id=moved_from, to_category_id=category.id, at=utcnow()))
     return topic
 
 

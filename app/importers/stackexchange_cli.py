@@ -11,6 +11,7 @@ from rich.table import Table
 from app.db import make_engine, make_session_factory, utcnow
 from app.importers.stackexchange import ImportProblem, ImportReport, import_stackexchange
 from app.importers.stackexchange_reader import DumpError
+from app.insights import rollups
 
 CORRELATION_REQUIRED = 0.95
 
@@ -30,6 +31,11 @@ def run_import(settings, directory: Path, site: str | None, console: Console) ->
                 return lambda done: bars.update(task, completed=done)
 
             report = import_stackexchange(session, settings, directory, site=site, now=utcnow(), progress=progress)
+            session.commit()
+            # The dump's history is dated in the past, behind the roll-up upkeep's back.
+            rebuilding = bars.add_task("Insights roll-ups", total=None)
+            rollups.rebuild(session, utcnow(), progress=lambda done, total: bars.update(rebuilding, completed=done, total=total),
+                            commit=session.commit)
             session.commit()
     except (DumpError, ImportProblem) as error:
         session.rollback()

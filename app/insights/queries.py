@@ -1,19 +1,23 @@
-"""Health figures of a period in SQL: one grouped statement per fact serves the period's chart
-points and the previous period's total at once (see `_edges`), so a page's statement count never
-depends on how many rows or days it covers."""
+"""Health figures of a period read from the daily roll-ups (app.insights.rollups keeps them true):
+a fixed handful of small grouped statements whatever the period's length or the community's size.
+
+Distinct-member counts (active, returning, quiet, WAU, MAU) cannot be added up from days; they read
+the narrow per-member-per-day visit table directly. Percentiles are exact (nearest rank) over the
+narrow per-question roll-up.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy.orm import Session
 
-from app.accounts.models import User, UserVisit
-from app.db import bucket_index, seconds_between
-from app.forum.models import Category, Post, Topic
-from app.ideas.models import Idea, IdeaArea, IdeaStatusChange, IdeaVote
+from app.accounts.models import User
+from app.db import bucket_index
+from app.forum.models import Category, Topic
+from app.insights.models import InsightCategoryDay, InsightContributorDay, InsightQuestion, InsightSiteDay, InsightVisit
 from app.insights.schemas import Period
 
 DAY = 86400
@@ -53,12 +57,12 @@ class Contributor:
     accepted: int
 
 
-def _edges(period: Period) -> list:
+def _day_edges(period: Period) -> list[date]:
     # Bucket 1 is the previous period, buckets 2.. are the chart points; 0 is older.
-    return [period.previous.start, *period.edges]
+    return [period.previous.start.date(), *[edge.date() for edge in period.edges]]
 
 
-def _split(rows, period: Period, columns: int = 1) -> list[Series]:
+def _series(rows, period: Period, columns: int) -> list[Series]:
     count = len(period.edges) - 1
     points = [[0] * count for _ in range(columns)]
     previous = [0] * columns
@@ -71,17 +75,17 @@ def _split(rows, period: Period, columns: int = 1) -> list[Series]:
     return [Series(points[i], previous[i]) for i in range(columns)]
 
 
-def _grouped(session: Session, period: Period, column, *values, where=(), joins=(), outer=()) -> list[Series]:
-    bucket = bucket_index(column, _edges(period)).label("bucket")
-    query = select(bucket, *values)
-    for target, condition in joins:
-        query = query.join(target, condition)
-    for target, condition in outer:
-        query = query.outerjoin(target, condition)
+def _category_sums(session: Session, period: Period, category_id: int | None, *names: str) -> list[Series]:
+    """Per chart point, the sums of the named roll-up counts (one grouped statement)."""
+    day = InsightCategoryDay.day
+    bucket = bucket_index(day, _day_edges(period)).label("bucket")
+    where = [day >= period.previous.start.date(), day < period.end.date()]
+    if category_id is not None:
+        where.append(InsightCategoryDay.category_id == category_id)
     rows = session.execute(
-        query.where(column >= period.previous.start, column < period.end, *where).group_by(bucket)
+        select(bucket, *[func.sum(getattr(InsightCategoryDay, name)) for name in names]).where(*where).group_by(bucket)
     )
-    return _split(rows, period, len(values))
+    return _series(rows, period, len(names))
 
 
 def categories(session: Session) -> list[tuple[int, str]]:
@@ -91,16 +95,21 @@ def categories(session: Session) -> list[tuple[int, str]]:
 
 def signups(session: Session, period: Period) -> Series:
     """New accounts per chart point."""
-    return _grouped(session, period, User.created_at, func.count())[0]
+    day = InsightSiteDay.day
+    bucket = bucket_index(day, _day_edges(period)).label("bucket")
+    rows = session.execute(
+        select(bucket, func.sum(InsightSiteDay.signups))
+        .where(day >= period.previous.start.date(), day < period.end.date()).group_by(bucket)
+    )
+    return _series(rows, period, 1)[0]
 
 
 def daily_active(session: Session, period: Period) -> tuple[list[int], list[int]]:
     """Members seen on each day of the period and of the previous one."""
     first = period.previous.start.date()
     counts = dict(session.execute(
-        select(UserVisit.day, func.count())
-        .where(UserVisit.day >= first, UserVisit.day < period.end.date())
-        .group_by(UserVisit.day)
+        select(InsightSiteDay.day, InsightSiteDay.active)
+        .where(InsightSiteDay.day >= first, InsightSiteDay.day < period.end.date())
     ).all())
     days = period.days
     previous = [counts.get(first + timedelta(days=i), 0) for i in range(days)]
@@ -108,188 +117,162 @@ def daily_active(session: Session, period: Period) -> tuple[list[int], list[int]
     return current, previous
 
 
-def active_members(session: Session, period: Period) -> dict[str, int]:
-    """Distinct members seen: in the period, before it, in both (returning), only before (quiet),
-    and in the period's last 7 (WAU) and 30 (MAU) days."""
-    start, end = period.start.date(), period.end.date()
-    week, month = end - timedelta(days=7), end - timedelta(days=30)
-    earliest = min(period.previous.start.date(), month)
+def topics(session: Session, period: Period, category_id: int | None) -> tuple[Series, Series]:
+    """Topics started and, of them, questions, per chart point."""
+    topics_, questions = _category_sums(session, period, category_id, "topics", "questions")
+    return topics_, questions
 
-    def seen(condition):
-        return func.max(case((condition, 1), else_=0))
 
-    per_member = (
-        select(
-            seen(UserVisit.day >= start).label("now"),
-            seen(and_(UserVisit.day >= period.previous.start.date(), UserVisit.day < start)).label("before"),
-            seen(UserVisit.day >= week).label("week"),
-            seen(UserVisit.day >= month).label("month"),
-        )
-        .where(UserVisit.day >= earliest, UserVisit.day < end)
-        .group_by(UserVisit.user_id)
-        .subquery()
-    )
-    c = per_member.c
-    row = session.execute(select(
-        func.sum(c.now), func.sum(c.before), func.sum(c.now * c.before), func.sum(c.before * (1 - c.now)),
-        func.sum(c.week), func.sum(c.month),
+def replies(session: Session, period: Period, category_id: int | None) -> Series:
+    """Visible replies written per chart point."""
+    return _category_sums(session, period, category_id, "replies")[0]
+
+
+OUTCOMES = ("asked", "answered", "within_day", "solved", "staff_first", "community_first", "staff_accepted", "community_accepted")
+
+
+def question_outcomes(session: Session, period: Period, category_id: int | None) -> dict[str, Series]:
+    """Of the questions asked per chart point: answered, answered within 24 h, solved, first answered
+    by staff or by the community, and solved by a staff or community answer."""
+    return dict(zip(OUTCOMES, _category_sums(session, period, category_id, "questions", *OUTCOMES[1:])))
+
+
+def _counts_of(session: Session, period: Period, category_id: int | None, name: str) -> tuple[int, int]:
+    """How many questions of the period and of the previous one have a value for `name`."""
+    series = _category_sums(session, period, category_id, name)[0]
+    return series.total, series.previous
+
+
+def _rank(n: int, percent: int) -> int:
+    return (n * percent + 99) // 100  # nearest rank, 1-based
+
+
+def _nearest_rank(session: Session, period: Period, category_id: int | None, column, timed: str) -> Percentiles:
+    """Median and p90 of `column` now, and the median before: each value is the k-th of an index
+    walk in value order ((category,) value, asked_at), which never sorts; counts come from the
+    day roll-ups, so two statements whatever the number of questions."""
+    n, n_before = _counts_of(session, period, category_id, timed)
+    # coalesce(): the period is checked inside the value index instead of driving the search.
+    asked = func.coalesce(InsightQuestion.asked_at, InsightQuestion.asked_at)
+
+    def kth(start, end, k):
+        where = [column.is_not(None), asked >= start, asked < end]
+        if category_id is not None:
+            where.append(InsightQuestion.category_id == category_id)
+        return select(column).where(*where).order_by(column).offset(max(k - 1, 0)).limit(1).scalar_subquery()
+
+    if not n and not n_before:
+        return Percentiles(None, None, 0, None)
+    median, p90, before = session.execute(select(
+        kth(period.start, period.end, _rank(n, 50)), kth(period.start, period.end, _rank(n, 90)),
+        kth(period.previous.start, period.start, _rank(n_before, 50)),
     )).one()
-    keys = ("active", "previous_active", "returning", "quiet", "wau", "mau")
-    return {key: int(value or 0) for key, value in zip(keys, row)}
+    return Percentiles(median if n else None, p90 if n else None, n, before if n_before else None)
 
 
-def _topic_filter(category_id: int | None):
+def first_response_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
+    """Seconds from a question to its first reply by someone else."""
+    return _nearest_rank(session, period, category_id, InsightQuestion.first_response_seconds, "first_timed")
+
+
+def accepted_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
+    """Seconds from a question to the reply later accepted."""
+    return _nearest_rank(session, period, category_id, InsightQuestion.accepted_seconds, "accepted_timed")
+
+
+def staff_response_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
+    """Seconds from a question to the first reply by staff."""
+    return _nearest_rank(session, period, category_id, InsightQuestion.staff_response_seconds, "staff_timed")
+
+
+def ideas(session: Session, period: Period, category_id: int | None) -> dict[str, Series]:
+    """Ideas proposed, idea votes cast, status changes and ideas shipped, per chart point."""
+    names = ("ideas_proposed", "idea_votes", "idea_changes", "ideas_shipped")
+    series = _category_sums(session, period, category_id, *names)
+    return dict(zip(("proposed", "votes", "status_changes", "shipped"), series))
+
+
+def top_contributors(session: Session, period: Period, category_id: int | None, limit: int = 10) -> list[Contributor]:
+    """Members with the most accepted answers, then replies, to other members' topics in the period.
+
+    Exact, without adding up every member's days: the `limit`-th best accepted count comes from the
+    few rows with an accepted answer (their own index); only members at or above it are added up
+    in full. With fewer such members than `limit`, everyone is added up.
+    """
+    c = InsightContributorDay
+
+    def within(day):
+        where = [day >= period.start.date(), day < period.end.date()]
+        return where if category_id is None else [*where, c.category_id == category_id]
+
+    # coalesce() and "+ 0" keep the planner off the day and member indexes: the few rows with an
+    # accepted answer are found through the (category,) accepted index, the day checked inside it.
+    member = (c.user_id + 0).label("user_id")
+    accepted_per_member = (
+        select(member, func.sum(c.accepted).label("accepted"))
+        .where(c.accepted > 0, *within(func.coalesce(c.day, c.day))).group_by(member).cte("accepted_per_member")
+    )
+    cutoff = (
+        select(accepted_per_member.c.accepted).order_by(accepted_per_member.c.accepted.desc()).offset(limit - 1).limit(1)
+        .scalar_subquery()
+    )
+    candidates = select(accepted_per_member.c.user_id).where(accepted_per_member.c.accepted >= cutoff)
+    columns = (c.user_id, c.replies, c.accepted)
+    counted = union_all(
+        select(*columns).where(c.user_id.in_(candidates), *within(c.day)),
+        select(*columns).where(cutoff.is_(None), *within(c.day)),
+    ).subquery()
+    per_member = (
+        select(counted.c.user_id, func.sum(counted.c.replies).label("replies"), func.sum(counted.c.accepted).label("accepted"))
+        .group_by(counted.c.user_id).subquery()
+    )
+    rows = session.execute(
+        select(User.id, User.username, User.display_name, per_member.c.replies, per_member.c.accepted)
+        .join(per_member, per_member.c.user_id == User.id)
+        .order_by(per_member.c.accepted.desc(), per_member.c.replies.desc(), User.username)
+        .limit(limit)
+    )
+    return [Contributor(r[0], r[1], r[2], int(r[3]), int(r[4] or 0)) for r in rows]
+
+
+def topic_filter(category_id: int | None):
+    """Visible topics, of one category when given."""
     conditions = [Topic.hidden_at.is_(None)]
     if category_id is not None:
         conditions.append(Topic.category_id == category_id)
     return conditions
 
 
-def topics(session: Session, period: Period, category_id: int | None) -> tuple[Series, Series]:
-    """Topics started and, of them, questions, per chart point."""
-    topics_, questions = _grouped(
-        session, period, Topic.created_at, func.count(), func.sum(case((Topic.kind == "question", 1), else_=0)),
-        where=_topic_filter(category_id),
-    )
-    return topics_, questions
 
+def active_members(session: Session, period: Period) -> dict[str, int]:
+    """Distinct members seen: in the period, before it, in both (returning), only before (quiet),
+    and in the period's last 7 (WAU) and 30 (MAU) days.
 
-def replies(session: Session, period: Period, category_id: int | None) -> Series:
-    """Visible replies written per chart point."""
-    # A set of topic ids tested per reply costs far less than looking up every reply's topic:
-    # hidden topics are few, and a category's topics are read once.
-    if category_id is None:
-        in_topics = Post.topic_id.not_in(select(Topic.id).where(Topic.hidden_at.is_not(None)))
-    else:
-        in_topics = Post.topic_id.in_(select(Topic.id).where(*_topic_filter(category_id)))
-    return _grouped(
-        session, period, Post.created_at, func.count(),
-        where=[Post.post_number > 1, Post.hidden_at.is_(None), Post.deleted_at.is_(None), in_topics],
-    )[0]
+    A member is counted once in a range by the visit whose previous visit lies before the range
+    (or who has none), so each figure is a plain count over an index range scan, no DISTINCT.
+    """
+    start, end, before = period.start.date(), period.end.date(), period.previous.start.date()
+    week, month = end - timedelta(days=7), end - timedelta(days=30)
+    day, previous = InsightVisit.day, InsightVisit.previous_day
 
-
-def question_outcomes(session: Session, period: Period, category_id: int | None) -> dict[str, Series]:
-    """Of the questions asked per chart point: answered, answered within 24 h, solved, first answered
-    by staff or by the community, and solved by a staff or community answer."""
-    first, accepted = aliased(Post), aliased(Post)
-
-    def count(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    names = ("asked", "answered", "within_day", "solved", "staff_first", "community_first", "staff_accepted", "community_accepted")
-    series = _grouped(
-        session, period, Topic.created_at,
-        func.count(),
-        count(Topic.first_response_post_id.is_not(None)),
-        count(Topic.first_response_seconds <= DAY),
-        count(Topic.accepted_post_id.is_not(None)),
-        count(first.by_staff.is_(True)),
-        count(first.by_staff.is_(False)),
-        count(accepted.by_staff.is_(True)),
-        count(accepted.by_staff.is_(False)),
-        where=[Topic.kind == "question", *_topic_filter(category_id)],
-        outer=[(first, first.id == Topic.first_response_post_id), (accepted, accepted.id == Topic.accepted_post_id)],
-    )
-    return dict(zip(names, series))
-
-
-def _percentiles(session: Session, period: Period, moment, seconds, where, joins=()) -> Percentiles:
-    """Nearest-rank median and p90 of `seconds` for rows whose `moment` falls in the period or the
-    previous one, ranked in SQL (window functions) so only four numbers leave the database."""
-    group = case((moment >= period.start, 1), else_=0).label("now")
-    inner = select(group, seconds.label("value"))
-    for target, condition in joins:
-        inner = inner.join(target, condition)
-    inner = inner.where(moment >= period.previous.start, moment < period.end, seconds.is_not(None), *where).subquery()
-    ranked = select(
-        inner.c.now, inner.c.value,
-        func.row_number().over(partition_by=inner.c.now, order_by=inner.c.value).label("rank"),
-        func.count().over(partition_by=inner.c.now).label("n"),
-    ).subquery()
-    rows = session.execute(
-        select(ranked.c.now, ranked.c.rank, ranked.c.n, ranked.c.value).where(
-            (ranked.c.rank == (ranked.c.n * 50 + 99) // 100) | (ranked.c.rank == (ranked.c.n * 90 + 99) // 100)
+    def first_in(since, until=end):
+        return (
+            select(func.count()).select_from(InsightVisit)
+            .where(day >= since, day < until, or_(previous.is_(None), previous < since)).scalar_subquery()
         )
-    ).all()
-    found: dict[tuple[int, str], int] = {}
-    sizes = {0: 0, 1: 0}
-    for now, rank, n, value in rows:
-        sizes[now] = n
-        if rank == (n * 50 + 99) // 100:
-            found[(now, "median")] = int(value)
-        if rank == (n * 90 + 99) // 100:
-            found[(now, "p90")] = int(value)
-    return Percentiles(found.get((1, "median")), found.get((1, "p90")), sizes[1], found.get((0, "median")))
 
-
-def first_response_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
-    """Seconds from a question to its first reply by someone else."""
-    return _percentiles(session, period, Topic.created_at, Topic.first_response_seconds,
-                        [Topic.kind == "question", *_topic_filter(category_id)])
-
-
-def accepted_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
-    """Seconds from a question to the reply later accepted."""
-    accepted = aliased(Post)
-    return _percentiles(session, period, Topic.created_at, seconds_between(session, accepted.created_at, Topic.created_at),
-                        [Topic.kind == "question", *_topic_filter(category_id)],
-                        joins=[(accepted, accepted.id == Topic.accepted_post_id)])
-
-
-def staff_response_times(session: Session, period: Period, category_id: int | None) -> Percentiles:
-    """Seconds from a question to the first reply by staff."""
-    # Driven from the questions of the two periods (each looks up its posts by topic), never a
-    # join against a grouped subquery of all staff posts.
-    first_staff = (
-        select(Topic.created_at.label("asked"), func.min(Post.created_at).label("at"))
-        .join(Post, Post.topic_id == Topic.id)
-        .where(Topic.kind == "question", Topic.created_at >= period.previous.start, Topic.created_at < period.end,
-               Post.by_staff.is_(True), Post.post_number > 1, Post.deleted_at.is_(None), *_topic_filter(category_id))
-        .group_by(Topic.id, Topic.created_at)
-        .subquery()
-    )
-    return _percentiles(session, period, first_staff.c.asked, seconds_between(session, first_staff.c.at, first_staff.c.asked), [])
+    row = session.execute(select(first_in(start), first_in(before, start), first_in(before), first_in(week), first_in(month))).one()
+    active, previous_active, both_periods, wau, mau = (int(value or 0) for value in row)
+    returning = active + previous_active - both_periods
+    return {"active": active, "previous_active": previous_active, "returning": returning,
+            "quiet": both_periods - active, "wau": wau, "mau": mau}
 
 
 def unanswered_now(session: Session, category_id: int | None) -> int:
     """Visible questions nobody has answered yet."""
     return session.scalar(
         select(func.count()).select_from(Topic)
-        .where(Topic.kind == "question", Topic.first_response_post_id.is_(None), *_topic_filter(category_id))
+        .where(Topic.kind == "question", Topic.first_response_post_id.is_(None), *topic_filter(category_id))
     ) or 0
 
 
-def _idea_filter(category_id: int | None):
-    return [] if category_id is None else [IdeaArea.category_id == category_id]
-
-
-def ideas(session: Session, period: Period, category_id: int | None) -> dict[str, Series]:
-    """Ideas proposed, idea votes cast, status changes and ideas shipped, per chart point."""
-    area = [(IdeaArea, IdeaArea.id == Idea.area_id)]
-    proposed = _grouped(session, period, Idea.created_at, func.count(), where=_idea_filter(category_id), joins=area)[0]
-    votes = _grouped(session, period, IdeaVote.created_at, func.count(), where=_idea_filter(category_id),
-                     joins=[(Idea, Idea.id == IdeaVote.idea_id), *area])[0]
-    changes, shipped = _grouped(
-        session, period, IdeaStatusChange.created_at, func.count(),
-        func.sum(case((IdeaStatusChange.new_status == "shipped", 1), else_=0)),
-        where=[IdeaStatusChange.old_status.is_not(None), *_idea_filter(category_id)],
-        joins=[(Idea, Idea.id == IdeaStatusChange.idea_id), *area],
-    )
-    return {"proposed": proposed, "votes": votes, "status_changes": changes, "shipped": shipped}
-
-
-def top_contributors(session: Session, period: Period, category_id: int | None, limit: int = 10) -> list[Contributor]:
-    """Members with the most accepted answers, then replies, to other members' topics in the period."""
-    accepted = func.sum(case((Topic.accepted_post_id == Post.id, 1), else_=0))
-    rows = session.execute(
-        select(User.id, User.username, User.display_name, func.count(Post.id), accepted)
-        .join(Post, Post.author_id == User.id)
-        .join(Topic, Topic.id == Post.topic_id)
-        .where(Post.post_number > 1, Post.hidden_at.is_(None), Post.deleted_at.is_(None),
-               Post.created_at >= period.start, Post.created_at < period.end,
-               Topic.author_id != Post.author_id, *_topic_filter(category_id))
-        .group_by(User.id, User.username, User.display_name)
-        .order_by(accepted.desc(), func.count(Post.id).desc(), User.username)
-        .limit(limit)
-    )
-    return [Contributor(r[0], r[1], r[2], int(r[3]), int(r[4] or 0)) for r in rows]

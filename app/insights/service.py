@@ -70,21 +70,22 @@ def _point_shares(part: list[int], whole: list[int]) -> list[float | None]:
     return [None if not w else round(100 * p / w, 1) for p, w in zip(part, whole)]
 
 
-def health(session: Session, period: Period, category_id: int | None, gettext, categories=None) -> Health:
-    """Every figure and chart of the dashboard, in a fixed number of statements."""
+def health(session: Session, period: Period, category_id: int | None, gettext, categories=None, source=queries) -> Health:
+    """Every figure and chart of the dashboard, in a fixed number of statements; `source` is the
+    roll-up reader (`queries`) or the raw-row reference (`raw`, with the same functions)."""
     _ = gettext
-    signups = queries.signups(session, period)
-    daily, daily_before = queries.daily_active(session, period)
-    active = queries.active_members(session, period)
-    topics, questions = queries.topics(session, period, category_id)
-    replies = queries.replies(session, period, category_id)
-    outcome = queries.question_outcomes(session, period, category_id)
-    first = queries.first_response_times(session, period, category_id)
-    solved_time = queries.accepted_times(session, period, category_id)
-    staff_time = queries.staff_response_times(session, period, category_id)
-    unanswered = queries.unanswered_now(session, category_id)
-    ideas = queries.ideas(session, period, category_id)
-    contributors = queries.top_contributors(session, period, category_id)
+    signups = source.signups(session, period)
+    daily, daily_before = source.daily_active(session, period)
+    active = source.active_members(session, period)
+    topics, questions = source.topics(session, period, category_id)
+    replies = source.replies(session, period, category_id)
+    outcome = source.question_outcomes(session, period, category_id)
+    first = source.first_response_times(session, period, category_id)
+    solved_time = source.accepted_times(session, period, category_id)
+    staff_time = source.staff_response_times(session, period, category_id)
+    unanswered = source.unanswered_now(session, category_id)
+    ideas = source.ideas(session, period, category_id)
+    contributors = source.top_contributors(session, period, category_id)
 
     dau = sum(daily) / len(daily) if daily else 0
     dau_before = sum(daily_before) / len(daily_before) if daily_before else 0

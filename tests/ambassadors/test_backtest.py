@@ -36,6 +36,11 @@ def test_expected_metrics_equal_the_mean_over_every_order_of_tied_members():
         assert metrics.expected_precision_at_k(scores, pool, {2, 6}, k) == pytest.approx(mean_precision)
     # No scores at all is the random ranking: every position holds the mean gain.
     assert metrics.expected_position_gains({}, pool, gains, 3) == [1.5, 1.5, 1.5]
+    # "Finds x of the n who helped most" (the candidates pages): ties broken at random on both sides.
+    truth_orders = [[2, 6, 4, *rest] for rest in itertools.permutations([1, 3, 5])]
+    for n in (1, 2, 3, 4):
+        found = [len(set(order[:n]) & set(truth[:n])) for order in orders for truth in truth_orders]
+        assert metrics.expected_found(scores, pool, gains, n) == pytest.approx(sum(found) / len(found))
 
 
 @pytest.fixture
@@ -120,3 +125,22 @@ def test_an_answer_to_a_deleted_members_question_is_an_answer_to_another_member(
     assert result.relevant == 3  # helper4's three accepted answers now count in the ground truth
     scores = backtest.baseline_scores(db, C, {m.id for m in history.values()})
     assert scores["answers"][history["h3"].id] == 1 and scores["decayed_answers"][history["h3"].id] > 0
+
+
+def test_the_rules_a_scoring_run_already_holds_equal_the_backtests(db, history):
+    from app.ambassadors import honesty
+    from app.ambassadors.signals import feature_matrix
+
+    pool = {m.id for m in history.values()}
+    topic, _question = c.ask(db, c.category(db, C - 60 * D), history["q"], C - 50 * D)
+    c.accept(db, topic, c.answer(db, topic, history["h1"], C - 40 * D), C - 30 * D)  # accepted before the cutoff
+    facts = feature_matrix(db, C).facts
+    queried = backtest.baseline_scores(db, C, pool)
+    from_facts = honesty._rules(db, C, pool, facts=facts)
+    assert from_facts["accepted"] == {history["h1"].id: 1}
+    for rule in ("decayed_answers", "accepted"):
+        assert set(from_facts[rule]) == {m for m, value in queried[rule].items() if value}, rule
+        for member, value in queried[rule].items():
+            assert from_facts[rule].get(member, 0.0) == pytest.approx(value, rel=1e-6), (rule, member)
+    assert {rule: values for rule, values in from_facts.items() if rule not in ("decayed_answers", "accepted")} == {
+        rule: values for rule, values in queried.items() if rule in honesty.RULE_NAMES and rule not in ("decayed_answers", "accepted")}

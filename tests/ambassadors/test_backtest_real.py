@@ -120,13 +120,21 @@ def test_helper_profile_on_the_public_splits(runs):
     assert found["helper"] >= found["decayed"] + 0.03, found
     assert found["wins"] >= 10, found
     assert found["worst_against_decayed"] >= -0.11, found
-    for profile in ("helper", "moderator", "ambassador", "labs"):
-        assert sum(_ndcg(o, profile) - _ndcg(o, "random") for o in runs["shipped"]) > 0, profile
+
+
+def test_every_profile_ranks_above_random_on_every_split(runs):
+    # Measured smallest margins over random: moderator +0.138 (ai 2016-12-15), ambassador +0.336
+    # (beer 2015-01-01), labs +0.088 (coffee 2016-01-01; with the posting trend in its default
+    # weights instead of replies it was 0.047 against random's 0.057 on ai 2016-11-01).
+    for outcome in runs["shipped"]:
+        for profile in ("helper", "moderator", "ambassador", "labs"):
+            assert _ndcg(outcome, profile) >= _ndcg(outcome, "random") + 0.05, (outcome.site, outcome.result.cutoff, profile)
 
 
 def test_helper_weights_fitted_without_the_site_still_rank_it_well(runs):
     # Leave one site out, measured: 0.624 against 0.631 over 17 splits, 11 won; per site the
-    # helper is within 0.05 of the best baseline's average and on sustainability above it.
+    # helper is within 0.05 of the best baseline's average (beer -0.006, cardano -0.006, coffee
+    # -0.016, ai -0.047, italian -0.005) and on sustainability above it (+0.038).
     found = _summary(runs["held_out"])
     assert found["helper"] >= found["best"] - 0.01, found
     assert found["helper"] >= found["decayed"] + 0.03, found
@@ -135,3 +143,5 @@ def test_helper_weights_fitted_without_the_site_still_rank_it_well(runs):
         mine = [o for o in runs["held_out"] if o.site == site]
         helper, best = _summary(mine)["helper"], _summary(mine)["best"]
         assert helper >= best - 0.05, (site, helper, best)
+        if site == "sustainability":
+            assert helper >= best, (site, helper, best)

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from app.accounts import service as accounts
-from app.ambassadors import backtest, honesty
+from app.ambassadors import backtest, honesty, metrics
 from app.ambassadors.models import MemberScore, MemberSnapshot, ScoringRun
 from app.ambassadors.service import run_scoring
 from app.i18n import translate
@@ -37,7 +37,7 @@ def _text(html: str) -> str:
 
 
 def _listed(html: str) -> list[str]:
-    table = html.split('class="table amb-candidates"')[1].split("</table>")[0] if "amb-candidates" in html else ""
+    table = html.split('amb-candidates">')[1].split("</table>")[0] if "amb-candidates" in html else ""
     return re.findall(r'<span class="muted">@(\w+)</span>', table)
 
 
@@ -96,7 +96,7 @@ def test_the_comparison_is_tie_aware_and_picks_the_best_rule(db, scored):
     assert found["labs"]["random_found"] == round(2 * 2 / len(pool), 2)
     assert not found["moderator"]["evaluated"] and found["moderator"]["ranked_by"] == "profile"
     # All nine tied: the expected NDCG is exactly that of a random ordering.
-    flat = honesty.expected_ndcg({}, gains, sorted(pool))
+    flat = metrics.expected_ndcg_at_k({}, pool, gains, honesty.NDCG_K)
     assert flat == pytest.approx(found["helper"]["random_ndcg"], abs=1e-4)
 
 

@@ -4,6 +4,7 @@ words, and "active" instead of "visited" on imported data."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
@@ -119,3 +120,27 @@ def test_a_recent_count_that_rounds_to_the_median_is_no_reason():
     shown = [str(text) for _effect, text in views.sentences(stored)]
     assert shown == ["answered about 1 question of other members recently (the last month weighs most); "
                      "a typical active member: none"]
+
+
+def test_every_members_reasons_at_once_match_the_reasons_of_each_member():
+    import numpy as np
+
+    from app.ambassadors.signals import FEATURES, SIGNALS
+
+    names = [s.name for s in SIGNALS]
+    rng = np.random.default_rng(5)
+    values = np.round(rng.choice([0.0, 0.05, 0.15, 1.0, 2.5, 3.0, 7.0, 2160.0], size=(300, len(names))), 4)
+    pushes = np.zeros_like(values)
+    features = [names.index(name) for name in FEATURES]
+    # Equal pushes (ties on size) and pushes below the strongest's share, as real models give.
+    pushes[:, features] = rng.choice([0.0, 0.0, -0.2, 0.01, 0.2, 0.5, -0.5, 1.0], size=(300, len(features)))
+    medians = {name: float(rng.choice([0.0, 1.0, 2.5, 0.15])) for name in names}
+    points = [{"suspensions": 20} if i % 7 == 0 else {} for i in range(300)]
+    points[3] = {"vote_concentration": 12, "flags_against": 10}
+    all_at_once = explain.reasons_of_all(names, values, medians, pushes, points, 60)
+    for i in range(300):
+        size = np.abs(pushes[i])
+        kth = np.sort(size)[::-1][explain.MAX_REASONS - 1]
+        strongest = {names[j]: float(pushes[i, j]) for j in range(len(names)) if size[j] >= kth and size[j] > 1e-9}
+        one = explain.reasons(dict(zip(names, values[i].tolist())), medians, strongest, points[i], 60)
+        assert json.dumps(all_at_once[i]) == json.dumps(one), i  # as stored: 3 and 3.0 differ there

@@ -9,6 +9,7 @@ import pytest
 
 from app.ambassadors.service import run_scoring
 from app.db import make_engine, make_session_factory, utcnow
+from app.insights import rollups
 from app.main import register_event_handlers
 from tests.browser.axe import axe_source, violations
 from tests.browser.helpers import log_in
@@ -30,6 +31,7 @@ def _seed(database_url: str) -> None:
             yesterday = now - timedelta(days=1)  # reports cover whole days, up to yesterday
             build_recent(session, yesterday - timedelta(hours=12))
             run_scoring(session, make_settings(database_url), yesterday)
+            rollups.rebuild(session, now)
             session.commit()
     finally:
         engine.dispose()

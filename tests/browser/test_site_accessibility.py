@@ -23,7 +23,7 @@ MEMBER_PAGES = [
     "/admin", "/admin/categories", "/admin/karma", "/admin/mail", "/mod/flags", "/mod/karma-flags", "/mod/users/helper0",
     "/ambassadors", "/ambassadors/journey", "/ambassadors/invitations", "/ambassadors/roles",
     "/ambassadors/reengagement", "/ambassadors/audit", "/ambassadors/members/helper0", "/ambassadors/invite/helper1",
-    "/admin/insights", "/admin/insights/pipeline",
+    "/admin/insights", "/admin/insights/pipeline", "/admin/webhooks",
 ]
 DARK_PAGES = ["/", "/t/{topic}", "/ideas", "/u/helper0", "/ambassadors", "/admin", "/new-topic", "/mod/users/helper0"]
 PHONE_PAGES = [

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from app.insights import service
+from app.insights import rollups, service
 from app.insights.schemas import parse_period
 from tests.factories import count_statements, log_in, make_user
 from tests.insights import community
@@ -16,7 +16,9 @@ from tests.insights.community import NOW
 
 @pytest.fixture
 def example(db):
-    return community.build(db)
+    built = community.build(db)
+    rollups.rebuild(db, NOW)
+    return built
 
 
 def _report(db, category_id=None, days="7"):
@@ -135,6 +137,7 @@ def test_the_page_issues_the_same_statements_for_a_bigger_community(manager_clie
         manager_client.get("/admin/insights?days=30")
     more = community.build_more(db)
     assert more > 20
+    rollups.rebuild(db, NOW)
     with count_statements(connection) as big:
         page = manager_client.get("/admin/insights?days=30")
     assert page.status_code == 200

@@ -221,11 +221,15 @@ def test_the_default_jobs_run_once_a_day_and_record_their_outcome(committed, smt
     url, factory = committed
     settings = settings_for(url, smtp)
     first = run_pass(factory, settings, NOW, holder="w1")
-    assert set(first["jobs"]) == {"karma", "ambassador-scoring", "digest", "reengagement", "role-review", "form-keys", "orphan-uploads"}
+    daily = {"karma", "ambassador-scoring", "digest", "reengagement", "role-review", "form-keys", "orphan-uploads"}
+    assert set(first["jobs"]) == daily | {"insights-rollups"}
     assert first["jobs"]["reengagement"] == {"enabled": False, "sent": 0}
-    assert run_pass(factory, settings, NOW + timedelta(hours=1), holder="w2")["jobs"] == {}
+    # Only the dashboard's roll-ups are kept current more often than daily.
+    assert set(run_pass(factory, settings, NOW + timedelta(hours=1), holder="w2")["jobs"]) == {"insights-rollups"}
     with factory() as session:
-        rows = session.scalars(select(JobRun).where(JobRun.name != "outbox")).all()
+        rows = session.scalars(select(JobRun).where(JobRun.name.in_(daily))).all()
         assert {(row.name, row.last_ok, row.runs, row.next_due_at) for row in rows} == {
-            (name, True, 1, NOW + timedelta(days=7 if name == "role-review" else 1)) for name in first["jobs"]
+            (name, True, 1, NOW + timedelta(days=7 if name == "role-review" else 1)) for name in daily
         }
+        rollups = session.get(JobRun, "insights-rollups")
+        assert (rollups.last_ok, rollups.runs, rollups.next_due_at) == (True, 2, NOW + timedelta(hours=1, minutes=5))
