@@ -2,7 +2,7 @@
 
 Names are content addresses (`<sha256>.<ext>`), so a stored file never changes and the same
 bytes uploaded twice are one file. Another backend (an S3-compatible bucket) implements the same
-four methods; see DESIGN.md, "Uploads".
+five methods; see DESIGN.md, "Uploads".
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -30,6 +32,9 @@ class Storage(Protocol):
 
     def exists(self, name: str) -> bool:
         """Whether something is stored under name."""
+
+    def names_older_than(self, moment: datetime) -> Iterator[str]:
+        """Stored names written before moment (for the sweep of files no upload row claims)."""
 
 
 def _checked(name: str) -> str:
@@ -52,6 +57,7 @@ class LocalStorage:
         """Write through a temporary file and rename, so a reader never sees half a file."""
         path = self.path_of(name)
         if path.exists():
+            os.utime(path)  # written again now: the sweep of unclaimed files must spare it
             return
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
@@ -77,6 +83,15 @@ class LocalStorage:
     def exists(self, name: str) -> bool:
         """Whether the file is there."""
         return self.path_of(name).exists()
+
+    def names_older_than(self, moment: datetime) -> Iterator[str]:
+        """Stored files last written before moment."""
+        if not self.root.is_dir():
+            return
+        limit = moment.timestamp()
+        for path in self.root.glob("??/*"):
+            if NAME_RE.match(path.name) and path.stat().st_mtime < limit:
+                yield path.name
 
 
 def storage_for(settings) -> Storage:

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import String, Text, func, or_, select, text
 
-from app.accounts.models import AuditEntry, User, UserVisit
+from app.accounts.models import AuditEntry, SsoIdentity, User, UserVisit
 from app.ambassadors.invitations import Invitation
 from app.ambassadors.models import MemberScore, ScoringRun
 from app.db import Base
@@ -77,6 +77,7 @@ def build_active_member(db, client, app, clock):
                       created_at=START, expires_at=START + timedelta(days=30)))
     db.add(AuditEntry(actor_id=bob.id, action="invitation.sent", target_user_id=zelda.id,
                       detail=json.dumps({"note": f"invited {NAME}"}), created_at=START))
+    db.add(SsoIdentity(user_id=zelda.id, issuer="https://id.example.org", subject="zelda-subject-77", created_at=START))
     queue_email(db, kind="notification", user_id=zelda.id, to_address=EMAIL, subject=f"Hello {DISPLAY}",
                 body_text=f"Dear {DISPLAY}, someone replied.", now=START)
     db.flush()
@@ -109,6 +110,7 @@ def test_export_holds_every_kind_of_data(db, client, app, clock):
     assert len(read("uploads.json")) == 3 and len([n for n in names if n.startswith("uploads/")]) == 3
     assert read("audit.json")
     assert "other/email_outbox.json" in names and "other/user_avatar.json" in names
+    assert json.loads(archive.read("other/sso_identity.json"))[0]["subject"] == "zelda-subject-77"
     exported = db.scalar(select(AuditEntry).where(AuditEntry.action == "data.export"))
     assert exported.target_user_id == zelda.id and exported.actor_id == zelda.id
 
@@ -139,7 +141,7 @@ def test_deleting_the_account_erases_the_person_and_keeps_threads_whole(db, clie
     done = client.post(f"/u/{NAME}/data/delete", data={"csrf_token": token, "password": PASSWORD}, follow_redirects=False)
     assert done.status_code == 303
     db.expire_all()
-    assert _text_columns_containing(db, needles) == []
+    assert _text_columns_containing(db, needles + ["zelda-subject-77"]) == []  # the SSO link is gone too
     if db.get_bind().dialect.name == "sqlite":  # nor in the search index's segments
         blobs = db.execute(text("SELECT count(*) FROM post_search_data WHERE instr(lower(block), CAST('zelda' AS BLOB)) > 0"))
         assert blobs.scalar() == 0

@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, literal, literal_column, or_, select, tuple_
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import User, UserVisit
+from app.accounts.queries import avatar_file_subquery, avatar_url
 from app.errors import ValidationFailed
 from app.forum.models import Category, Tag, Topic, TopicRead, TopicTag
 from app.forum.permissions import CategoryAccess, can_moderate, visible_ids
@@ -59,6 +60,7 @@ class TopicSummary:
     solved: bool
     tags: tuple[str, ...]
     unread: int | None  # None: never opened (or anonymous)
+    author_avatar_url: str | None = None
 
     @property
     def url(self) -> str:
@@ -144,6 +146,7 @@ def list_topics(
             Topic.reply_count, Topic.pinned, Topic.locked, Topic.accepted_post_id, Topic.highest_post_number,
             Category.slug.label("category_slug"), Category.name.label("category_name"),
             author.username.label("author_username"), author.display_name.label("author_display_name"),
+            avatar_file_subquery(Topic.author_id).label("author_avatar_file"),
             last_poster.username.label("last_poster_username"),
             read.last_read_post_number.label("last_read"),
             TOPIC_TAG_NAMES,
@@ -241,6 +244,7 @@ def _summaries(rows) -> list[TopicSummary]:
             solved=row.accepted_post_id is not None,
             tags=split_tags(row.tag_names),
             unread=(max(0, row.highest_post_number - row.last_read) if row.last_read is not None else None),
+            author_avatar_url=avatar_url(row.author_avatar_file),
         )
         for row in rows
     ]

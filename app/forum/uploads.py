@@ -57,6 +57,19 @@ def orphans(session: Session, now: datetime, settings) -> list[Upload]:
     ))
 
 
+def unclaimed_files(session: Session, storage, before: datetime) -> list[str]:
+    """Stored files older than `before` that no upload row claims (left by a refused form whose
+    rows rolled back after the images were stored)."""
+    names = list(storage.names_older_than(before))
+    shas = {name.split(".", 1)[0] for name in names}
+    claimed = set(session.scalars(select(Upload.sha256).where(Upload.sha256.in_(shas)))) if shas else set()
+    return [name for name in names if name.split(".", 1)[0] not in claimed]
+
+
 def cleanup_job(session: Session, now: datetime, settings, storage) -> dict:
-    """Remove orphaned uploads and the files no other upload shares."""
-    return {"removed": delete_rows(session, storage, orphans(session, now, settings))}
+    """Remove orphaned uploads, the files no other upload shares, and files no upload claims."""
+    removed = delete_rows(session, storage, orphans(session, now, settings))
+    unclaimed = unclaimed_files(session, storage, now - timedelta(hours=settings.upload_orphan_hours))
+    for name in unclaimed:
+        storage.delete(name)
+    return {"removed": removed, "unclaimed_files": len(unclaimed)}

@@ -7,7 +7,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from tests.conftest import csrf_of
-from tests.factories import log_in
+from tests.factories import PASSWORD, log_in
 from tests.reliability.hostile import (
     HOSTILE, MEMBER_NUMBER_VALUES, MEMBER_TEXT_VALUES, NUMBER_VALUES, TEXT_VALUES, build_url, form_body, json_body, long_for,
     route_shapes,
@@ -20,10 +20,18 @@ EXTRA_FORM_FIELDS = {
     "POST /ambassadors/reengagement/{username}": ["subject", "body"],
 }
 # Values that reach deeper than the defaults on particular routes.
-FORM_OVERRIDES = {"POST /t/{topic_id}/moderate": {"action": "move"}}
-OWN_PAGES = ("/u/{username}/preferences", "/u/{username}/password", "/u/{username}/tokens", "/u/{username}/journey")
-# Logging out would end the walk's session; it takes no parameters and is sent last.
-LAST = {"POST /logout"}
+FORM_OVERRIDES = {
+    "POST /t/{topic_id}/moderate": {"action": "move"},
+    "POST /admin/members/{username}/data/delete": {"confirm_name": "target"},
+    "POST /u/{username}/data/delete": {"password": PASSWORD},
+}
+OWN_PAGES = (
+    "/u/{username}/preferences", "/u/{username}/password", "/u/{username}/tokens", "/u/{username}/journey",
+    "/u/{username}/data", "/u/{username}/avatar",
+)
+# Erasing the target account changes the pages about it, erasing one's own account and logging
+# out end the walk's session: these are sent last, in this order.
+LAST = ["POST /admin/members/{username}/data/delete", "POST /u/{username}/data/delete", "POST /logout"]
 
 def _client(app, user) -> TestClient:
     client = TestClient(app, raise_server_exceptions=False)
@@ -63,9 +71,9 @@ def walk(app, community, user, number_values, text_values) -> tuple[int, int, li
     client = _client(app, user)
     csrf = csrf_of(client, "/")
     shapes = route_shapes(app, EXTRA_FORM_FIELDS)
-    ordered = [s for s in shapes if f"{s.method} {s.path}" not in LAST] + [
-        s for s in shapes if f"{s.method} {s.path}" in LAST
-    ]
+    ordered = [s for s in shapes if f"{s.method} {s.path}" not in LAST] + sorted(
+        (s for s in shapes if f"{s.method} {s.path}" in LAST), key=lambda s: LAST.index(f"{s.method} {s.path}")
+    )
     sent, reached, failures = 0, 0, []
     for shape in ordered:
         baseline = _baseline(shape, community, user)

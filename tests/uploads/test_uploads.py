@@ -217,7 +217,8 @@ def test_avatar_upload_shows_on_profile_and_posts(db, client, app):
         url = re.search(r'class="avatar avatar-lg" src="(/uploads/[0-9a-f]{64}\.jpg)"', profile).group(1)
         assert anonymous.get(url).status_code == 200  # avatars are public
         topic = make_topic(db, author=user)
-        assert f'src="{url}"' in anonymous.get(f"/t/{topic.id}-{topic.slug}").text
+        assert f'class="avatar avatar-md" src="{url}"' in anonymous.get(f"/t/{topic.id}-{topic.slug}").text
+        assert f'class="avatar avatar-sm" src="{url}"' in anonymous.get("/latest").text
     # A new avatar replaces the old one; removing goes back to none.
     client.post("/u/ava/avatar", data={"csrf_token": token}, files={"avatar": ("me2.png", image_bytes("PNG"), "image/png")})
     assert db.scalar(select(Upload.id).where(Upload.sha256 == url[9:73])) is None
@@ -233,9 +234,9 @@ def test_orphan_job_removes_unused_uploads_and_their_files(db, client, app, cloc
     make_topic(db, author=user, body=f"![used]({used})")
     storage = LocalStorage(settings.upload_dir)
     early = forum_uploads.cleanup_job(db, clock.now + timedelta(hours=1), settings, storage)
-    assert early == {"removed": 0}  # a draft's images are kept for a day
+    assert early == {"removed": 0, "unclaimed_files": 0}  # a draft's images are kept for a day
     later = forum_uploads.cleanup_job(db, clock.now + timedelta(hours=25), settings, storage)
-    assert later == {"removed": 1}
+    assert later == {"removed": 1, "unclaimed_files": 0}
     assert storage.exists(used.rsplit("/", 1)[1]) and not storage.exists(orphan.rsplit("/", 1)[1])
     assert client.get(orphan).status_code == 404 and client.get(used).status_code == 200
 
@@ -252,3 +253,26 @@ def test_editing_a_post_links_newly_shown_images(db, client):
     first = re.search(r'href="/p/(\d+)/edit"', client.get(page).text).group(1)
     post_form(client, f"/p/{first}/edit", {"body": f"Now with picture ![later]({url})", "title": topic.title}, token_from=page)
     assert db.scalar(select(PostUpload.sha256)) == url[9:73]
+
+
+def test_files_left_by_a_refused_form_are_swept(db, client, app, clock):
+    import os
+
+    settings = app.state.settings
+    _member(db, client)
+    topic = make_topic(db)
+    token = csrf_of(client, f"/t/{topic.id}-{topic.slug}")
+    refused = client.post(
+        f"/t/{topic.id}/reply", data={"csrf_token": token, "body": "Two pictures"},
+        files=[("images", ("good.png", image_bytes("PNG", color=(3, 3, 3)), "image/png")),
+               ("images", ("bad.png", PHP_AS_PNG, "image/png"))],
+    )
+    assert refused.status_code == 415 and "Two pictures" in refused.text
+    assert db.scalar(select(Upload.id).limit(1)) is None  # the good image's row rolled back with the form
+    storage = LocalStorage(settings.upload_dir)
+    left = list(storage.root.glob("??/*.png"))
+    assert len(left) == 1  # ... but its file was already written
+    written_long_ago = (clock.now - timedelta(days=2)).timestamp()
+    os.utime(left[0], (written_long_ago, written_long_ago))
+    assert forum_uploads.cleanup_job(db, clock.now, settings, storage) == {"removed": 0, "unclaimed_files": 1}
+    assert not left[0].exists()
