@@ -13,7 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.db import is_transient
 from app.errors import AppError, ServiceBusy, Unauthorized
 from app.i18n import N_
-from app.web import apply_security_headers, render
+from app.security_headers import apply_security_headers
+from app.web import render
 
 log = logging.getLogger("hearth")
 

@@ -50,8 +50,9 @@ from app.karma import handlers as karma_handlers
 from app.karma import pages as karma_pages
 from app.webhooks import handlers as webhooks_handlers
 from app.webhooks import pages as webhooks_pages
+from app.security_headers import SecurityHeaders
 from app.web import (
-    STATIC_DIR, SecurityHeaders, add_profile_section, csrf_protect, render, session_cookie_name, templates,
+    STATIC_DIR, add_profile_section, csrf_protect, render, session_cookie_name,
 )
 
 
