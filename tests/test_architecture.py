@@ -16,9 +16,9 @@ from pathlib import Path
 
 APP_DIR = Path(__file__).resolve().parent.parent / "app"
 
-CORE = {"config", "db", "errors", "error_pages", "migrate", "web", "security", "events", "mail", "i18n", "demo_context", "idempotency", "guard", "inputs", "openapi", "images", "storage", "uploads"}
+CORE = {"config", "db", "errors", "error_pages", "migrate", "web", "security", "events", "mail", "i18n", "demo_context", "idempotency", "guard", "inputs", "openapi", "images", "storage", "uploads", "security_headers"}
 DOMAINS = ["accounts", "forum", "ideas", "karma", "ambassadors", "insights", "webhooks"]  # lowest first
-COMPOSITION = {"main", "cli", "models", "importers", "demo", "worker", "worker_pages", "admin_pages", "privacy"}
+COMPOSITION = {"main", "cli", "models", "importers", "demo", "worker", "worker_pages", "admin_pages", "privacy", "cli_sentences"}
 LOWER_DOMAIN_PUBLIC = {"queries", "events", "permissions", "models"}
 # Named exceptions to the rule, each with its reason.
 EXTRA_ALLOWED = {
