@@ -27,7 +27,7 @@ from app.events import publish
 from app.forum.models import Notification, NotificationSetting
 from app.forum import queries as forum_queries
 from app.forum.queries import unsubscribe_url
-from app.i18n import N_, Msg
+from app.i18n import N_, Msg, nMsg
 from app.mail import queue_email
 from app.web import render_email, translations_for
 
@@ -208,8 +208,9 @@ def check_can_invite(session: Session, settings, *, user: User, role: str, invit
     ).one()
     if sent[0] >= settings.invitation_daily_limit:
         wait = int((sent[1] + timedelta(days=1) - now).total_seconds())
-        raise RateLimited(Msg(N_("You have sent %(count)s invitations in the last 24 hours, the most allowed. Try again later."),
-                              count=sent[0]), retry_after=wait)
+        raise RateLimited(nMsg("You have sent %(num)s invitation in the last 24 hours, the most allowed. Try again later.",
+                               "You have sent %(num)s invitations in the last 24 hours, the most allowed. Try again later.",
+                               sent[0]), retry_after=wait)
 
 
 def invite(session: Session, settings, *, user: User, role: str, inviter_id: int, message: str, now: datetime) -> Invitation:

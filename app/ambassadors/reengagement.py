@@ -27,7 +27,7 @@ from app.db import insert_ignore
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.forum import queries as forum_queries
 from app.forum.models import NotificationSetting
-from app.i18n import N_, Msg
+from app.i18n import N_, Msg, nMsg
 from app.mail import queue_email
 from app.web import render_email, translations_for
 
@@ -185,13 +185,18 @@ def _block_reason(settings, person, mail_off: bool, sent: list[datetime], last_d
     if not person.email or person.email_verified_at is None:
         return 409, Msg("%(name)s has no confirmed e-mail address.", name=name)
     if last_day is None or (now.date() - last_day).days < settings.reengage_champion_min_days:
-        return 409, Msg("%(name)s visited in the last %(days)s days; nudges are for quiet members.", name=name, days=settings.reengage_champion_min_days)
+        return 409, nMsg("%(name)s visited in the last %(num)s day; nudges are for quiet members.",
+                         "%(name)s visited in the last %(num)s days; nudges are for quiet members.",
+                         settings.reengage_champion_min_days, name=name)
     if _unanswered(sent, last_day) >= settings.reengage_max_unanswered:
-        return 409, Msg("%(name)s did not come back after %(n)s nudges; Hearth sends no more.", name=name, n=settings.reengage_max_unanswered)
+        return 409, nMsg("%(name)s did not come back after %(num)s nudge; Hearth sends no more.",
+                         "%(name)s did not come back after %(num)s nudges; Hearth sends no more.",
+                         settings.reengage_max_unanswered, name=name)
     if sent and now - max(sent) < timedelta(days=settings.reengage_spacing_days):
         next_day = (max(sent) + timedelta(days=settings.reengage_spacing_days)).date().isoformat()
-        return 409, Msg("%(name)s was nudged less than %(days)s days ago; the next nudge is possible on %(date)s.",
-                        name=name, days=settings.reengage_spacing_days, date=next_day)
+        return 409, nMsg("%(name)s was nudged less than %(num)s day ago; the next nudge is possible on %(date)s.",
+                         "%(name)s was nudged less than %(num)s days ago; the next nudge is possible on %(date)s.",
+                         settings.reengage_spacing_days, name=name, date=next_day)
     return None
 
 

@@ -84,7 +84,7 @@ def test_the_periodic_review_tells_managers_how_many_holders_went_quiet(client, 
         assert json.loads(note.data)["url"] == "/ambassadors/roles"
     log_in(client, manager)
     page = client.get("/notifications").text
-    assert "Role review: 1 role holders have not visited for 60 days" in page
+    assert "Role review: 1 role holder has not visited for 60 days" in page
 
 
 def test_the_periodic_review_is_silent_when_nobody_is_quiet(db, settings, clock):
