@@ -16,7 +16,7 @@ from sqlalchemy import String, Text, func, or_, select, text
 from app.accounts.models import AuditEntry, SsoIdentity, User, UserVisit
 from app.ambassadors.invitations import Invitation
 from app.ambassadors.models import MemberScore, ScoringRun
-from app.db import Base
+from app.db import Base, CompactText
 from app.forum import editing
 from app.forum.models import Post, Topic
 from app.forum.votes import cast_vote
@@ -116,13 +116,19 @@ def test_export_holds_every_kind_of_data(db, client, app, clock):
 
 
 def _text_columns_containing(db, needles: list[str]) -> list[str]:
+    """Every text column holding a needle, compressed ones (rendered HTML on SQLite) read in Python."""
     found = []
     for table in Base.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, (String, Text))]
-        for column in columns:
-            hits = db.scalar(select(func.count()).select_from(table).where(
-                or_(*(func.lower(column).contains(needle.lower(), autoescape=True) for needle in needles))
-            ))
+        for column in table.columns:
+            if isinstance(column.type, CompactText):
+                texts = db.scalars(select(column)).all()
+                hits = any(needle.lower() in (text or "").lower() for text in texts for needle in needles)
+            elif isinstance(column.type, (String, Text)):
+                hits = db.scalar(select(func.count()).select_from(table).where(
+                    or_(*(func.lower(column).contains(needle.lower(), autoescape=True) for needle in needles))
+                ))
+            else:
+                continue
             if hits:
                 found.append(f"{table.name}.{column.name}")
     return found

@@ -23,9 +23,9 @@ from app.accounts.models import (
 )
 from app.ambassadors.invitations import CandidateDecision, Invitation
 from app.ambassadors.reengagement_models import Baseline, Nudge
-from app.db import Base
+from app.db import Base, CompactText
 from app.forum import search
-from app.forum.models import Notification, NotificationSetting, Post, PostUpload, Suspension, TopicRead
+from app.forum.models import Notification, NotificationSetting, PostUpload, Suspension, TopicRead
 from app.idempotency import FormSubmission
 from app.ideas.models import IdeaFollower
 from app.mail import OutboxEmail
@@ -72,22 +72,50 @@ def _patterns(user: User, placeholder: str) -> list[tuple[re.Pattern, str]]:
     return found
 
 
+def _is_text(column) -> bool:
+    return isinstance(column.type, (String, Text)) or isinstance(getattr(column.type, "impl", None), (String, Text))
+
+
+def _searchable_in_sql(column, dialect: str) -> bool:
+    # CompactText is zlib-compressed on SQLite: SQL cannot look inside it, so those rows are read whole.
+    return not (isinstance(column.type, CompactText) and dialect == "sqlite")
+
+
+def _all_rows_in_batches(session: Session, keys, columns, size: int = 2000):
+    """Every row, a batch of primary keys at a time, so a large forum is never held in memory at once."""
+    (key,) = keys
+    last = None
+    while True:
+        statement = select(key, *columns).order_by(key).limit(size)
+        batch = session.execute(statement if last is None else statement.where(key > last)).all()
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1][0]
+
+
 def _scrub_text(session: Session, user: User, placeholder: str) -> set[int]:
     """Replace copies of the member's names and address in every text column; return changed post ids."""
     patterns = _patterns(user, placeholder)
     needles = [value.strip().lower() for value in (user.email, user.username, user.display_name) if value and value.strip()]
+    dialect = session.get_bind().dialect.name
     changed_posts: set[int] = set()
     for table in Base.metadata.sorted_tables:
-        columns = [c for c in table.columns if isinstance(c.type, (String, Text)) and (table.name, c.name) not in KEEP_TEXT]
+        columns = [c for c in table.columns if _is_text(c) and (table.name, c.name) not in KEEP_TEXT]
         keys = list(table.primary_key.columns)
         if not columns or not keys:
             continue
-        matches = or_(*(func.lower(c).contains(n, autoescape=True) for c in columns for n in needles))
-        for row in session.execute(select(*keys, *columns).where(matches)).all():
+        if all(_searchable_in_sql(c, dialect) for c in columns):
+            rows = session.execute(select(*keys, *columns).where(
+                or_(*(func.lower(c).contains(n, autoescape=True) for c in columns for n in needles))
+            )).all()
+        else:
+            rows = _all_rows_in_batches(session, keys, columns)
+        for row in rows:
             values = {}
             for column in columns:
                 text = row._mapping[column]
-                if not text:
+                if not text or not any(n in text.lower() for n in needles):
                     continue
                 new = text
                 for pattern, replacement in patterns:
