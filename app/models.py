@@ -6,7 +6,6 @@ from app.ambassadors import models as ambassadors_models  # noqa: F401
 from app.ambassadors import reengagement_models  # noqa: F401
 from app.db import Base
 from app.forum import models as forum_models  # noqa: F401
-from app.forum import votes as forum_votes  # noqa: F401
 from app.ideas import models as ideas_models  # noqa: F401
 from app.importers import models as importers_models  # noqa: F401
 from app.insights import models as insights_models  # noqa: F401

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import func, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.accounts.models import User
@@ -62,7 +62,8 @@ def _day_edges(period: Period) -> list[date]:
     return [period.previous.start.date(), *[edge.date() for edge in period.edges]]
 
 
-def _series(rows, period: Period, columns: int) -> list[Series]:
+def split_into_series(rows, period: Period, columns: int) -> list[Series]:
+    """(bucket, value, ...) rows summed into each column's chart points and previous-period total."""
     count = len(period.edges) - 1
     points = [[0] * count for _ in range(columns)]
     previous = [0] * columns
@@ -85,7 +86,7 @@ def _category_sums(session: Session, period: Period, category_id: int | None, *n
     rows = session.execute(
         select(bucket, *[func.sum(getattr(InsightCategoryDay, name)) for name in names]).where(*where).group_by(bucket)
     )
-    return _series(rows, period, len(names))
+    return split_into_series(rows, period, len(names))
 
 
 def categories(session: Session) -> list[tuple[int, str]]:
@@ -101,7 +102,7 @@ def signups(session: Session, period: Period) -> Series:
         select(bucket, func.sum(InsightSiteDay.signups))
         .where(day >= period.previous.start.date(), day < period.end.date()).group_by(bucket)
     )
-    return _series(rows, period, 1)[0]
+    return split_into_series(rows, period, 1)[0]
 
 
 def daily_active(session: Session, period: Period) -> tuple[list[int], list[int]]:

@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import User, UserVisit
 from app.db import bucket_index, seconds_between
-from app.forum.models import Category, Post, Topic
+from app.forum.models import Post, Topic
 from app.ideas.models import Idea, IdeaArea, IdeaStatusChange, IdeaVote
-from app.insights.queries import DAY, Contributor, Percentiles, Series, topic_filter, unanswered_now
+from app.insights.queries import DAY, Contributor, Percentiles, Series, split_into_series, topic_filter, unanswered_now
 from app.insights.schemas import Period
 
 __all__ = ["unanswered_now"]  # shared with the roll-up path: a count of the questions open now
@@ -25,19 +25,6 @@ __all__ = ["unanswered_now"]  # shared with the roll-up path: a count of the que
 def _edges(period: Period) -> list:
     # Bucket 1 is the previous period, buckets 2.. are the chart points; 0 is older.
     return [period.previous.start, *period.edges]
-
-
-def _split(rows, period: Period, columns: int = 1) -> list[Series]:
-    count = len(period.edges) - 1
-    points = [[0] * count for _ in range(columns)]
-    previous = [0] * columns
-    for bucket, *values in rows:
-        for i, value in enumerate(values):
-            if bucket == 1:
-                previous[i] += int(value or 0)
-            elif 2 <= bucket <= count + 1:
-                points[i][bucket - 2] += int(value or 0)
-    return [Series(points[i], previous[i]) for i in range(columns)]
 
 
 def _grouped(session: Session, period: Period, column, *values, where=(), joins=(), outer=()) -> list[Series]:
@@ -50,7 +37,7 @@ def _grouped(session: Session, period: Period, column, *values, where=(), joins=
     rows = session.execute(
         query.where(column >= period.previous.start, column < period.end, *where).group_by(bucket)
     )
-    return _split(rows, period, len(values))
+    return split_into_series(rows, period, len(values))
 
 
 def signups(session: Session, period: Period) -> Series:
